@@ -1,0 +1,69 @@
+# Every target builds its virtualenv first when it is missing or older than pyproject.toml or the pinned
+# constraints, so `make demo` and `make test` work on a fresh clone with only Python 3.10+ installed.
+
+PYTHON ?= python3
+# The newest Airflow line is the default; `make test AIRFLOW_VERSION=3.1.8` runs the suite on the oldest line.
+AIRFLOW_VERSION ?= 3.3.2
+LATEST_AIRFLOW := 3.3.2
+OLDEST_AIRFLOW := 3.1.8
+UV_VERSION := 0.13.9
+
+ifeq ($(AIRFLOW_VERSION),$(LATEST_AIRFLOW))
+VENV := .venv
+else
+VENV := .venv-airflow-$(AIRFLOW_VERSION)
+endif
+CONSTRAINTS := constraints/airflow-$(AIRFLOW_VERSION).txt
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+UV := $(BIN)/uv
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help venv test lint format demo dist constraints clean
+
+help:
+	@echo "make demo        run the example DAG against the bundled sandbox, offline"
+	@echo "make test        run the whole test suite (AIRFLOW_VERSION=$(OLDEST_AIRFLOW) for the oldest line)"
+	@echo "make lint        ruff (with Airflow's AIR rules) and mypy --strict"
+	@echo "make dist        build the sdist and the wheel into dist/"
+	@echo "make constraints regenerate the pinned constraints for both Airflow lines"
+
+$(STAMP): pyproject.toml $(CONSTRAINTS)
+	@test -x $(BIN)/python || { echo "==> creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@echo "==> installing the development environment into $(VENV) (Airflow $(AIRFLOW_VERSION), pinned by $(CONSTRAINTS))"
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	@$(UV) pip install --quiet --python $(BIN)/python --constraint $(CONSTRAINTS) --editable ".[dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --sdist --wheel --outdir dist .
+
+# Pins the whole development environment, for every Python the provider supports, as Airflow recommends.
+# Needs the registry; run it when a dependency changes and commit the result.
+constraints: $(STAMP)
+	@for version in $(LATEST_AIRFLOW) $(OLDEST_AIRFLOW); do \
+		echo "==> constraints/airflow-$$version.txt"; \
+		echo "apache-airflow==$$version" > .constraints-override.txt; \
+		$(UV) pip compile --quiet --universal --python-version 3.10 --extra dev \
+			--override .constraints-override.txt --no-emit-package airflow-provider-bigin \
+			--output-file constraints/airflow-$$version.txt pyproject.toml || exit 1; \
+	done; rm -f .constraints-override.txt
+
+clean:
+	rm -rf .venv .venv-airflow-* dist build .mypy_cache .ruff_cache .pytest_cache

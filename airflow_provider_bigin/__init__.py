@@ -1,0 +1,52 @@
+"""Apache Airflow provider for Zoho Bigin.
+
+This module is imported by Airflow's provider discovery in every process: it imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+PACKAGE_NAME = "airflow-provider-bigin"
+
+
+def get_provider_info() -> dict[str, Any]:
+    """What Airflow's ProvidersManager reads through the ``apache_airflow_provider`` entry point."""
+    from airflow_provider_bigin import connection_form as form
+
+    behaviour = form.ui_field_behaviour()
+    return {
+        "package-name": PACKAGE_NAME,
+        "name": "Zoho Bigin",
+        "description": "`Zoho Bigin <https://www.bigin.com/>`__: tag operators with per-record results, "
+        "OAuth from an Airflow Connection and an offline sandbox.",
+        "versions": [__version__],
+        "integrations": [
+            {
+                "integration-name": "Zoho Bigin",
+                "external-doc-url": "https://www.bigin.com/developer/docs/apis/v2/",
+                "tags": ["service"],
+            }
+        ],
+        "hooks": [
+            {"integration-name": "Zoho Bigin", "python-modules": ["airflow_provider_bigin.hooks.bigin"]},
+        ],
+        "operators": [
+            {"integration-name": "Zoho Bigin", "python-modules": ["airflow_provider_bigin.operators.tags"]},
+        ],
+        "connection-types": [
+            {
+                "connection-type": form.CONN_TYPE,
+                "hook-class-name": "airflow_provider_bigin.hooks.bigin.BiginHook",
+                "hook-name": form.HOOK_NAME,
+                "conn-fields": form.conn_fields(),
+                "ui-field-behaviour": {
+                    "hidden-fields": behaviour["hidden_fields"],
+                    "relabeling": behaviour["relabeling"],
+                    "placeholders": behaviour["placeholders"],
+                },
+            }
+        ],
+    }

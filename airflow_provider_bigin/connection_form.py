@@ -1,0 +1,83 @@
+"""The Bigin connection form, declared once.
+
+Airflow 3.2+ reads it from ``get_provider_info()`` (``conn-fields`` and ``ui-field-behaviour``) without importing
+the hook; Airflow 3.1 asks the hook's ``get_connection_form_widgets()``. Both are built from these tables so the
+two can never disagree. Plain data, no Airflow import: ``get_provider_info()`` must stay cheap.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+CONN_TYPE: Final = "bigin"
+HOOK_NAME: Final = "Zoho Bigin"
+DEFAULT_CONN_ID: Final = "bigin_default"
+
+#: Data-centre codes, in the order Zoho's multi-DC page lists them.
+DATA_CENTER_CODES: Final = ("us", "eu", "au", "in", "cn", "jp", "sa", "ca")
+TOKEN_CACHE_CHOICES: Final = ("auto", "variable", "file", "memory")
+
+#: Standard fields the Bigin connection does not use.
+HIDDEN_FIELDS: Final = ("host", "port", "schema", "extra")
+RELABELING: Final = {"login": "Client ID", "password": "Client Secret"}
+PLACEHOLDERS: Final = {
+    "login": "1000.XXXXXXXXXXXXXXXXXXXXXXXXXXXXXX (from api-console.zoho.com)",
+    "password": "client secret of the same self client",
+}
+
+#: Fields stored in ``Connection.extra``: name -> (label, description, JSON schema).
+EXTRA_FIELDS: Final[dict[str, tuple[str, str, dict[str, Any]]]] = {
+    "refresh_token": (
+        "Refresh Token",
+        "Zoho OAuth refresh token with the ZohoBigin scopes the DAGs need (see the README).",
+        {"type": "string", "format": "password"},
+    ),
+    "data_center": (
+        "Data Centre",
+        "Where the Bigin account lives: us, eu, au, in, cn, jp, sa or ca.",
+        {"type": "string", "enum": list(DATA_CENTER_CODES), "default": "us"},
+    ),
+    "accounts_url": (
+        "Accounts Server Override",
+        "Only for a data centre newer than this provider, or the offline sandbox: the Zoho Accounts base URL.",
+        {"type": ["string", "null"], "format": "url"},
+    ),
+    "api_domain": (
+        "API Domain Override",
+        "Only with an accounts override: the Bigin API domain the tokens must belong to.",
+        {"type": ["string", "null"], "format": "url"},
+    ),
+    "timeout": (
+        "Timeout (seconds)",
+        "Read timeout of each Bigin call; connecting gets at most 10 seconds. Default 30.",
+        {"type": ["number", "null"], "minimum": 1},
+    ),
+    "max_concurrency": (
+        "Max Concurrent Calls",
+        "Calls in flight at once per task. Zoho caps concurrency per account (5 on free plans). Default 4.",
+        {"type": ["integer", "null"], "minimum": 1, "maximum": 25},
+    ),
+    "token_cache": (
+        "Token Cache",
+        "Where access tokens are shared between task processes: auto (an Airflow Variable inside tasks), "
+        "variable, file or memory.",
+        {"type": "string", "enum": list(TOKEN_CACHE_CHOICES), "default": "auto"},
+    ),
+}
+
+
+def conn_fields() -> dict[str, dict[str, Any]]:
+    """The ``conn-fields`` mapping of provider info (Airflow 3.2+)."""
+    return {
+        name: {"label": label, "description": description, "schema": dict(schema)}
+        for name, (label, description, schema) in EXTRA_FIELDS.items()
+    }
+
+
+def ui_field_behaviour() -> dict[str, Any]:
+    """The hook-style field behaviour (Airflow 3.1 calls ``get_ui_field_behaviour()``)."""
+    return {
+        "hidden_fields": list(HIDDEN_FIELDS),
+        "relabeling": dict(RELABELING),
+        "placeholders": dict(PLACEHOLDERS),
+    }
