@@ -1,0 +1,120 @@
+"""The eight Zoho data centres, and where credentials may be sent.
+
+A Bigin account lives in one data centre: its refresh token is only accepted by that centre's accounts server,
+and its records are only served by that centre's API domain. Credentials are sent only to a host of this table
+over https, to a host that the connection names explicitly, or over plain http to loopback (the sandbox).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from airflow_provider_bigin.errors import ConnectionConfigError
+
+DEFAULT_DATA_CENTER = "us"
+
+
+@dataclass(frozen=True)
+class DataCenter:
+    """One Zoho data centre: its code, accounts server and API domain (origins, no trailing slash)."""
+
+    code: str
+    accounts_url: str
+    api_domain: str
+
+    @property
+    def label(self) -> str:
+        """The code as Zoho writes it ("EU"), for messages."""
+        return self.code.upper()
+
+
+# https://www.bigin.com/developer/docs/apis/v2/multi-dc.html (CA and SA from Zoho's accounts-server list)
+DATA_CENTERS: dict[str, DataCenter] = {
+    dc.code: dc
+    for dc in (
+        DataCenter("us", "https://accounts.zoho.com", "https://www.zohoapis.com"),
+        DataCenter("eu", "https://accounts.zoho.eu", "https://www.zohoapis.eu"),
+        DataCenter("au", "https://accounts.zoho.com.au", "https://www.zohoapis.com.au"),
+        DataCenter("in", "https://accounts.zoho.in", "https://www.zohoapis.in"),
+        DataCenter("cn", "https://accounts.zoho.com.cn", "https://www.zohoapis.com.cn"),
+        DataCenter("jp", "https://accounts.zoho.jp", "https://www.zohoapis.jp"),
+        DataCenter("sa", "https://accounts.zoho.sa", "https://www.zohoapis.sa"),
+        DataCenter("ca", "https://accounts.zohocloud.ca", "https://www.zohoapis.ca"),
+    )
+}
+
+
+def get_data_center(code: str | None) -> DataCenter:
+    """The data centre for a code such as "EU" (case-insensitive; empty means US)."""
+    key = (code or DEFAULT_DATA_CENTER).strip().lower()
+    try:
+        return DATA_CENTERS[key]
+    except KeyError:
+        raise ConnectionConfigError(
+            f"Unknown data_center {code!r}: use one of {', '.join(DATA_CENTERS)}. For a data centre newer "
+            "than this table, set both accounts_url and api_domain in the connection extra."
+        ) from None
+
+
+def origin_of(url: str) -> str:
+    """scheme://host[:port] in lower case, the form in which two URLs are compared."""
+    parts = urlsplit(url.strip())
+    if not parts.scheme or not parts.hostname:
+        raise ConnectionConfigError(f"{url!r} is not an absolute URL such as https://www.zohoapis.com.")
+    host = parts.hostname.lower()
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port is not None else ""
+    return f"{parts.scheme.lower()}://{host}{port}"
+
+
+def data_center_for_api_domain(url: str) -> DataCenter | None:
+    """The data centre whose API domain (or accounts server) is this URL's origin, or None."""
+    try:
+        origin = origin_of(url)
+    except ConnectionConfigError:
+        return None
+    for dc in DATA_CENTERS.values():
+        if origin in (dc.api_domain, dc.accounts_url):
+            return dc
+    return None
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for localhost and loopback addresses, the only hosts that may see credentials over plain http."""
+    name = host.strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def check_credential_url(url: str, *, field: str, explicit: bool) -> str:
+    """Return the origin of `url` if credentials may be sent there, else raise ConnectionConfigError.
+
+    :param field: the connection field the URL came from, named in the message.
+    :param explicit: True when the connection names this URL itself (an override): any https host is then
+        allowed, because the user chose it. Otherwise only the hosts of the table are.
+    """
+    origin = origin_of(url)
+    parts = urlsplit(origin)
+    host = parts.hostname or ""
+    if parts.scheme == "http":
+        if is_loopback_host(host):
+            return origin
+        raise ConnectionConfigError(
+            f"{field} {origin} uses plain http: credentials are only sent over https "
+            "(plain http is allowed for loopback hosts such as 127.0.0.1 only)."
+        )
+    if parts.scheme != "https":
+        raise ConnectionConfigError(f"{field} {origin} must be an https URL.")
+    if explicit or data_center_for_api_domain(origin) is not None:
+        return origin
+    raise ConnectionConfigError(
+        f"{field} {origin} is not a Zoho host of the data-centre table: set it explicitly in the "
+        "connection extra if you trust it."
+    )

@@ -1,0 +1,86 @@
+"""One retry policy for every request: exponential backoff with jitter, Retry-After honoured, bounded twice.
+
+Bounded in attempts and in total time, so that a Zoho outage fails a task in minutes rather than hanging it.
+Re-sending is safe only because every request this provider retries is idempotent (see client.py).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay
+from tenacity.wait import wait_base
+
+from airflow_provider_bigin.errors import TransientError
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry transient failures (5xx, 429, dropped connections, timeouts).
+
+    :param max_attempts: attempts per request, the first one included.
+    :param initial_wait: seconds before the first retry; doubles with each retry, up to `max_wait`.
+    :param max_wait: the longest pause between two attempts, unless Retry-After asks for more.
+    :param max_elapsed: no retry starts whose pause would end later than this many seconds after the
+        first attempt.
+    """
+
+    max_attempts: int = 6
+    initial_wait: float = 0.5
+    max_wait: float = 30.0
+    max_elapsed: float = 300.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1.")
+        if min(self.initial_wait, self.max_wait, self.max_elapsed) < 0:
+            raise ValueError("initial_wait, max_wait and max_elapsed must not be negative.")
+
+    def backoff(self, retry_number: int) -> float:
+        """Seconds before retry number `retry_number` (1-based): half fixed, half random ("equal jitter")."""
+        ceiling: float = min(self.max_wait, self.initial_wait * 2.0 ** (retry_number - 1))
+        return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311  # jitter, not cryptography
+
+    def retrying(self, *, retry_on: tuple[type[BaseException], ...] = (TransientError,)) -> Retrying:
+        """A tenacity Retrying that follows this policy; the last exception is re-raised when it gives up."""
+        return Retrying(
+            stop=stop_after_attempt(self.max_attempts) | stop_before_delay(self.max_elapsed),
+            wait=_WaitRetryAfterOrBackoff(self),
+            retry=retry_if_exception_type(retry_on),
+            reraise=True,
+        )
+
+
+class _WaitRetryAfterOrBackoff(wait_base):
+    """Zoho's Retry-After when the error carries one, else the policy's backoff."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        outcome = retry_state.outcome
+        error = outcome.exception() if outcome is not None else None
+        hint = getattr(error, "retry_after_seconds", None)
+        if isinstance(hint, (int, float)) and hint >= 0:
+            return float(hint)
+        return self.policy.backoff(retry_state.attempt_number)
+
+
+def parse_retry_after(value: Any, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date (RFC 9110, 10.2.3)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
