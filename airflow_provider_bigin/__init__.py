@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_provider_bigin import connection_form as form
+
 __version__ = "0.1.0"
 
 PACKAGE_NAME = "airflow-provider-bigin"
@@ -14,14 +16,12 @@ PACKAGE_NAME = "airflow-provider-bigin"
 
 def get_provider_info() -> dict[str, Any]:
     """What Airflow's ProvidersManager reads through the ``apache_airflow_provider`` entry point."""
-    from airflow_provider_bigin import connection_form as form
-
     behaviour = form.ui_field_behaviour()
     return {
         "package-name": PACKAGE_NAME,
         "name": "Zoho Bigin",
-        "description": "`Zoho Bigin <https://www.bigin.com/>`__: tag operators with per-record results, "
-        "OAuth from an Airflow Connection and an offline sandbox.",
+        "description": "Zoho Bigin: tag operators with per-record results, OAuth from an Airflow Connection, "
+        "and an offline sandbox of the Bigin API.",
         "versions": [__version__],
         "integrations": [
             {

@@ -1,8 +1,8 @@
 """The Bigin connection form, declared once.
 
-Airflow 3.2+ reads it from ``get_provider_info()`` (``conn-fields`` and ``ui-field-behaviour``) without importing
-the hook; Airflow 3.1 asks the hook's ``get_connection_form_widgets()``. Both are built from these tables so the
-two can never disagree. Plain data, no Airflow import: ``get_provider_info()`` must stay cheap.
+Airflow 3.2+ reads it from ``get_provider_info()`` (``conn-fields`` and ``ui-field-behaviour``) without
+importing the hook; Airflow 3.1 asks the hook's ``get_connection_form_widgets()``. Both are built from these
+tables so the two can never disagree. Plain data, no Airflow import: ``get_provider_info()`` must stay cheap.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ EXTRA_FIELDS: Final[dict[str, tuple[str, str, dict[str, Any]]]] = {
     ),
     "accounts_url": (
         "Accounts Server Override",
-        "Only for a data centre newer than this provider, or the offline sandbox: the Zoho Accounts base URL.",
+        "Only for a data centre newer than this provider, or the offline sandbox: Zoho Accounts' base URL.",
         {"type": ["string", "null"], "format": "url"},
     ),
     "api_domain": (

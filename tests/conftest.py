@@ -62,7 +62,9 @@ class DagRunResult:
         with create_session() as session:
             row = (
                 session.query(XComModel)
-                .filter_by(dag_id=self.dag_id, run_id=self.run_id, task_id=task_id, key=key, map_index=map_index)
+                .filter_by(
+                    dag_id=self.dag_id, run_id=self.run_id, task_id=task_id, key=key, map_index=map_index
+                )
                 .one_or_none()
             )
             if row is None:
@@ -89,8 +91,8 @@ RunDag = Callable[..., DagRunResult]
 def run_dag(airflow_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunDag]:
     """Write a DAG file into the DAGs folder, run it with ``dag.test()`` and report the run.
 
-    ``run_dag(source, dag_id, env={...}, run_conf={...})``: ``source`` is the DAG file's text; ``env`` is set for
-    the run (connections as ``AIRFLOW_CONN_*``). The file is removed afterwards so runs stay independent.
+    ``run_dag(source, dag_id, env={...}, run_conf={...})``: ``source`` is the DAG file's text; ``env`` is set
+    for the run (connections as ``AIRFLOW_CONN_*``). The file is removed afterwards so runs stay independent.
     """
     written: list[Path] = []
 
@@ -101,7 +103,10 @@ def run_dag(airflow_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunDa
         env: Mapping[str, str] | None = None,
         run_conf: dict[str, Any] | None = None,
     ) -> DagRunResult:
-        from airflow.dag_processing.dagbag import DagBag
+        try:
+            from airflow.dag_processing.dagbag import DagBag
+        except ImportError:  # Airflow < 3.2
+            from airflow.models.dagbag import DagBag  # type: ignore[no-redef]
 
         for name, value in (env or {}).items():
             monkeypatch.setenv(name, value)
