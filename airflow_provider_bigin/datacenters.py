@@ -48,7 +48,7 @@ DATA_CENTERS: dict[str, DataCenter] = {
 
 def get_data_center(code: str | None) -> DataCenter:
     """The data centre for a code such as "EU" (case-insensitive; empty means US)."""
-    key = (code or DEFAULT_DATA_CENTER).strip().lower()
+    key = (code or "").strip().lower() or DEFAULT_DATA_CENTER
     try:
         return DATA_CENTERS[key]
     except KeyError:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import email.utils
 import random
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay
+from tenacity.stop import stop_base
 from tenacity.wait import wait_base
 
 from airflow_provider_bigin.errors import TransientError
@@ -45,14 +47,35 @@ class RetryPolicy:
         ceiling: float = min(self.max_wait, self.initial_wait * 2.0 ** (retry_number - 1))
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311  # jitter, not cryptography
 
-    def retrying(self, *, retry_on: tuple[type[BaseException], ...] = (TransientError,)) -> Retrying:
-        """A tenacity Retrying that follows this policy; the last exception is re-raised when it gives up."""
+    def retrying(
+        self,
+        *,
+        retry_on: tuple[type[BaseException], ...] = (TransientError,),
+        stop_event: threading.Event | None = None,
+    ) -> Retrying:
+        """A tenacity Retrying that follows this policy; the last exception is re-raised when it gives up.
+
+        :param stop_event: when set (the run is being stopped), no further attempt starts.
+        """
+        stop = stop_after_attempt(self.max_attempts) | stop_before_delay(self.max_elapsed)
+        if stop_event is not None:
+            stop = stop | _StopWhenSet(stop_event)
         return Retrying(
-            stop=stop_after_attempt(self.max_attempts) | stop_before_delay(self.max_elapsed),
+            stop=stop,
             wait=_WaitRetryAfterOrBackoff(self),
             retry=retry_if_exception_type(retry_on),
             reraise=True,
         )
+
+
+class _StopWhenSet(stop_base):
+    """Stop retrying once the run is being stopped (another call failed for good)."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.event.is_set()
 
 
 class _WaitRetryAfterOrBackoff(wait_base):

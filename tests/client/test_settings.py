@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from airflow_provider_bigin.errors import ConnectionConfigError
+from airflow_provider_bigin.settings import ClientSettings
+
+SECRET = "9f8e7d6c5b4a39281706f5e4d3c2b1a0ffeeddccbb"
+REFRESH = "1000.aaaabbbbccccddddeeeeffff00001111.22223333444455556666777788889999"
+
+
+def settings(**changes: Any) -> ClientSettings:
+    values: dict[str, Any] = {"client_id": "1000.CLIENT", "client_secret": SECRET, "refresh_token": REFRESH}
+    values.update(changes)
+    return ClientSettings(**values)
+
+
+def test_repr_shows_no_credential() -> None:
+    text = repr(settings())
+    assert SECRET not in text and REFRESH not in text and "1000.CLIENT" not in text
+    assert "data_center='us'" in text
+
+
+@pytest.mark.parametrize(
+    ("field", "where"),
+    [
+        ("client_id", "the connection's login"),
+        ("client_secret", "the connection's password"),
+        ("refresh_token", "the connection extra 'refresh_token'"),
+    ],
+)
+def test_missing_credentials_name_the_field_to_fill(field: str, where: str) -> None:
+    with pytest.raises(ConnectionConfigError, match=f"{field} is missing: put it in {where}"):
+        settings(**{field: "  "})
+
+
+def test_data_center_is_case_insensitive_and_validated() -> None:
+    assert settings(data_center="EU").data_center_info().api_domain == "https://www.zohoapis.eu"
+    with pytest.raises(ConnectionConfigError, match="Unknown data_center 'xx'"):
+        settings(data_center="xx")
+
+
+def test_a_newer_data_center_is_accepted_with_both_urls() -> None:
+    dc = settings(
+        data_center="uk", accounts_url="https://accounts.zoho.uk", api_domain="https://www.zohoapis.uk"
+    ).data_center_info()
+    assert (dc.code, dc.accounts_url, dc.api_domain) == (
+        "uk",
+        "https://accounts.zoho.uk",
+        "https://www.zohoapis.uk",
+    )
+
+
+def test_overrides_must_be_https_or_loopback() -> None:
+    assert settings(api_domain="http://127.0.0.1:9/").data_center_info().api_domain == "http://127.0.0.1:9"
+    with pytest.raises(ConnectionConfigError, match="plain http"):
+        settings(accounts_url="http://accounts.example.com")
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"timeout": "soon"}, "timeout must be a number"),
+        ({"timeout": 0}, "more than 0"),
+        ({"max_concurrency": 0}, "from 1 to 25"),
+        ({"max_concurrency": 2.5}, "whole number"),
+        ({"token_cache": "redis"}, "token_cache 'redis' is not one of auto, variable, file, memory"),
+    ],
+)
+def test_bad_tuning_values_are_refused(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConnectionConfigError, match=message):
+        settings(**changes)
+
+
+def test_timeouts_and_concurrency_have_defaults_and_accept_text() -> None:
+    default = settings()
+    assert default.timeouts == (10.0, 60.0) and default.concurrency == 4 and default.token_cache == "auto"
+    tuned = settings(timeout="5", max_concurrency="8")
+    assert tuned.timeouts == (5.0, 5.0) and tuned.concurrency == 8
+
+
+def test_from_connection_reads_login_password_and_extra(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        built = ClientSettings.from_connection(
+            login="1000.CLIENT",
+            password=SECRET,
+            extra=f'{{"refresh_token": "{REFRESH}", "data_center": "JP", "datacenter": "{SECRET}"}}',
+        )
+    assert built.refresh_token == REFRESH and built.data_center == "jp"
+    assert "datacenter" in caplog.text and SECRET not in caplog.text
+
+
+def test_from_connection_refuses_broken_extra() -> None:
+    with pytest.raises(ConnectionConfigError, match="not valid JSON"):
+        ClientSettings.from_connection(login="a", password="b", extra="{")
