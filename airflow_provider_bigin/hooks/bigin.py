@@ -1,0 +1,289 @@
+"""BiginHook: an Airflow Connection becomes an authenticated BiginClient.
+
+The hook knows Airflow (connections, secret masking, the connection form); the client knows Bigin. Everything
+that talks to Zoho lives in the client, so the hook stays a thin, testable translation of a Connection.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseHook
+
+from airflow_provider_bigin import connection_form as form
+from airflow_provider_bigin.errors import BiginError, ConnectionConfigError
+
+if TYPE_CHECKING:
+    from airflow.sdk import Connection
+
+    from airflow_provider_bigin.client import BiginClient, ClientSettings
+    from airflow_provider_bigin.results import BatchReport, TagOutcome
+    from airflow_provider_bigin.retrying import RetryPolicy
+
+log = logging.getLogger(__name__)
+
+#: Extras read from the connection; anything else is reported and never sent anywhere.
+KNOWN_EXTRAS = tuple(form.EXTRA_FIELDS)
+#: Airflow 2's form stored extras as ``extra__<conn_type>__<name>``; such connections still work.
+_LEGACY_PREFIX = f"extra__{form.CONN_TYPE}__"
+#: Hook arguments that override the connection extra of the same name when not None.
+_OVERRIDABLE = ("timeout", "max_concurrency", "token_cache")
+
+
+def _mask_secret(value: str) -> None:
+    """Airflow's secret masker, so that a value never reaches a task log in clear."""
+    from airflow.sdk.log import mask_secret  # noqa: PLC0415  # the task runner's masker, loaded on first use
+
+    mask_secret(value)
+
+
+class BiginHook(BaseHook):
+    """Interact with Zoho Bigin through an Airflow Connection of type ``bigin``.
+
+    The connection holds the Zoho self client (login: client id, password: client secret) and, in its extra,
+    the ``refresh_token``, the ``data_center`` (us, eu, au, in, cn, jp, sa or ca; default us), and optionally
+    ``accounts_url``/``api_domain`` overrides, ``timeout``, ``max_concurrency`` and ``token_cache``.
+
+    :param bigin_conn_id: the connection to use.
+    :param timeout: read timeout of each Bigin call in seconds; overrides the connection's ``timeout``.
+    :param max_concurrency: calls in flight at once; overrides the connection's ``max_concurrency``.
+    :param token_cache: where access tokens are shared (auto, variable, file or memory); overrides the
+        connection's ``token_cache``.
+    :param request_retries: how often one Bigin call is re-sent after a transient failure (5xx, 429, a
+        dropped connection); 0 sends each call once. Default: the client's (5).
+    :param request_retry_max_seconds: no re-send starts later than this many seconds after a call's first
+        attempt. Default: the client's (300).
+    """
+
+    conn_name_attr = "bigin_conn_id"
+    default_conn_name = form.DEFAULT_CONN_ID
+    conn_type = form.CONN_TYPE
+    hook_name = form.HOOK_NAME
+
+    def __init__(
+        self,
+        bigin_conn_id: str = form.DEFAULT_CONN_ID,
+        *,
+        timeout: float | None = None,
+        max_concurrency: int | None = None,
+        token_cache: str | None = None,
+        request_retries: int | None = None,
+        request_retry_max_seconds: float | None = None,
+    ) -> None:
+        super().__init__()
+        self.bigin_conn_id = bigin_conn_id
+        self.timeout = timeout
+        self.max_concurrency = max_concurrency
+        self.token_cache = token_cache
+        self.request_retries = request_retries
+        self.request_retry_max_seconds = request_retry_max_seconds
+
+    def __repr__(self) -> str:
+        return f"BiginHook(bigin_conn_id={self.bigin_conn_id!r})"
+
+    # --- the connection -----------------------------------------------------------------------------
+
+    def _read_extras(self, conn: Connection) -> dict[str, Any]:
+        """The known extras by name ("" counts as unset); unknown keys are named in a warning, never sent."""
+        raw = conn.extra_dejson
+        if not isinstance(raw, Mapping):
+            raise ConnectionConfigError(
+                f"connection {self.bigin_conn_id!r}: its extra must be a JSON object."
+            )
+        extras: dict[str, Any] = {}
+        unknown: list[str] = []
+        for key, value in raw.items():
+            name = str(key).removeprefix(_LEGACY_PREFIX)
+            if name not in KNOWN_EXTRAS:
+                unknown.append(str(key))
+            elif value is not None and value != "" and (name not in extras or key == name):
+                extras[name] = value
+        if unknown:
+            self.log.warning(
+                "Connection %r: ignoring unknown extras %s (known: %s).",
+                self.bigin_conn_id,
+                sorted(unknown),
+                ", ".join(KNOWN_EXTRAS),
+            )
+        return extras
+
+    def _missing(self, field: str) -> ConnectionConfigError:
+        how = {
+            "client_id": "its login: the Client ID of a Zoho self client (https://api-console.zoho.com)",
+            "client_secret": "its password: the Client Secret of the same self client",
+            "refresh_token": (
+                'its extra: add {"refresh_token": "1000...."}, a refresh token generated for the self client '
+                "with the ZohoBigin scopes the DAGs need (see the README, 'Connection')"
+            ),
+        }[field]
+        return ConnectionConfigError(f"connection {self.bigin_conn_id!r} has no {field} in {how}.")
+
+    def _get_conn_params(self) -> dict[str, Any]:
+        """ClientSettings keyword arguments: the connection's fields, overridden by the hook's arguments.
+
+        Overrides that are None are dropped, so that the connection's value (or the client's default) stays.
+        """
+        conn = self.get_connection(self.bigin_conn_id)
+        params: dict[str, Any] = {
+            "client_id": (conn.login or "").strip(),
+            "client_secret": (conn.password or "").strip(),
+            **self._read_extras(conn),
+        }
+        for name in ("client_id", "client_secret", "refresh_token"):
+            value = params.get(name)
+            if not isinstance(value, str) or not value.strip():
+                raise self._missing(name)
+            if name != "client_id":  # the client id is not a secret, and support needs to see it
+                _mask_secret(value)
+        overrides = {name: getattr(self, name) for name in _OVERRIDABLE}
+        params.update({name: value for name, value in overrides.items() if value is not None})
+        return params
+
+    def _settings(self) -> ClientSettings:
+        from airflow_provider_bigin.client import ClientSettings  # noqa: PLC0415  # requests: only when used
+
+        try:
+            return ClientSettings(**self._get_conn_params())
+        except ConnectionConfigError as error:
+            if error.message.startswith(f"connection {self.bigin_conn_id!r}"):
+                raise
+            raise ConnectionConfigError(f"connection {self.bigin_conn_id!r}: {error.message}") from None
+
+    def _retry_policy(self) -> RetryPolicy | None:
+        if self.request_retries is None and self.request_retry_max_seconds is None:
+            return None
+        from airflow_provider_bigin.retrying import RetryPolicy  # noqa: PLC0415  # tenacity: only when used
+
+        defaults = RetryPolicy()
+        retries = self.request_retries
+        if retries is not None and (isinstance(retries, bool) or not isinstance(retries, int) or retries < 0):
+            raise ConnectionConfigError(f"request_retries must be a whole number >= 0, not {retries!r}.")
+        seconds = self.request_retry_max_seconds
+        if seconds is not None and (isinstance(seconds, bool) or not seconds >= 0):
+            raise ConnectionConfigError(f"request_retry_max_seconds must be >= 0, not {seconds!r}.")
+        return RetryPolicy(
+            max_attempts=defaults.max_attempts if retries is None else retries + 1,
+            initial_wait=defaults.initial_wait,
+            max_wait=defaults.max_wait,
+            max_elapsed=defaults.max_elapsed if seconds is None else float(seconds),
+        )
+
+    @cached_property
+    def client(self) -> BiginClient:
+        """The BiginClient of this connection, built once; every access token it sees is masked."""
+        from airflow_provider_bigin.client import BiginClient  # noqa: PLC0415  # requests: only when used
+
+        return BiginClient(self._settings(), on_new_token=_mask_secret, retry=self._retry_policy())
+
+    def get_conn(self) -> BiginClient:
+        """The authenticated client (tokens are fetched on its first call, not here)."""
+        return self.client
+
+    # --- delegation ---------------------------------------------------------------------------------
+
+    def remove_tags(
+        self,
+        module: Any,
+        record_ids: Any,
+        tag_names: Any,
+        *,
+        on_batch: Callable[[BatchReport], None] | None = None,
+    ) -> TagOutcome:
+        """Remove the tags from the records: one result per distinct id, in input order."""
+        return self.client.remove_tags(module, record_ids, tag_names, on_batch=on_batch)
+
+    def add_tags(
+        self,
+        module: Any,
+        record_ids: Any,
+        tag_names: Any,
+        *,
+        on_batch: Callable[[BatchReport], None] | None = None,
+    ) -> TagOutcome:
+        """Add the tags to the records: one result per distinct id, in input order."""
+        return self.client.add_tags(module, record_ids, tag_names, on_batch=on_batch)
+
+    def get_tags(self, module: Any) -> list[dict[str, Any]]:
+        """The tags Bigin knows in a module ({"id", "name", ...})."""
+        return self.client.get_tags(module)
+
+    def test_connection(self) -> tuple[bool, str]:
+        """One authenticated call (list modules); the message names the data centre and the API domain.
+
+        A failure returns the typed error's message, which never carries a secret.
+        """
+        try:
+            check = self.client.check()
+        except BiginError as error:
+            return False, f"{type(error).__name__}: {error.message}"
+        except Exception as error:  # the UI shows the message instead of a stack trace
+            return False, f"{type(error).__name__}: {self._scrub(str(error))}"
+        return True, check.message
+
+    def _scrub(self, text: str) -> str:
+        """Belt and braces for messages from outside this package: blank out the connection's secrets."""
+        try:
+            params = self._get_conn_params()
+        except Exception:
+            return text
+        for name in ("client_secret", "refresh_token"):
+            secret = params.get(name)
+            if isinstance(secret, str) and secret:
+                text = text.replace(secret, "***")
+        return text
+
+    # --- the connection form (Airflow 3.1; 3.2+ reads provider info and never calls these) ------------
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """The extra fields, built from connection_form.EXTRA_FIELDS like the 3.2+ ``conn-fields``.
+
+        Only the field classes and validators that Airflow's API server knows how to render are used
+        (its HookMetaService mocks exactly these when Flask-AppBuilder is not installed). A JSON "number"
+        becomes a text field: the 3.1 form has no decimal field, and the hook parses the text.
+        """
+        # Imported here: only Airflow 3.1's API server has (or mocks) these, and never at DAG-parse time.
+        from flask_appbuilder.fieldwidgets import (  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
+            BS3PasswordFieldWidget,
+            BS3TextFieldWidget,
+        )
+        from flask_babel import lazy_gettext  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
+        from wtforms import (  # type: ignore[import-untyped,import-not-found,unused-ignore]  # noqa: PLC0415
+            IntegerField,
+            PasswordField,
+            StringField,
+        )
+        from wtforms.validators import (  # type: ignore[import-untyped,import-not-found,unused-ignore]  # noqa: PLC0415
+            Optional,
+            any_of,
+        )
+
+        widgets: dict[str, Any] = {}
+        for name, (label, description, schema) in form.EXTRA_FIELDS.items():
+            types = schema.get("type", "string")
+            types = [types] if isinstance(types, str) else list(types)
+            validators: list[Any] = [Optional()]
+            if "enum" in schema:
+                validators.append(any_of(list(schema["enum"])))
+            common: dict[str, Any] = {"description": description, "default": schema.get("default")}
+            if schema.get("format") == "password":
+                widgets[name] = PasswordField(
+                    lazy_gettext(label), validators=validators, widget=BS3PasswordFieldWidget(), **common
+                )
+            elif "integer" in types:
+                widgets[name] = IntegerField(
+                    lazy_gettext(label), validators=validators, widget=BS3TextFieldWidget(), **common
+                )
+            else:
+                widgets[name] = StringField(
+                    lazy_gettext(label), validators=validators, widget=BS3TextFieldWidget(), **common
+                )
+        return widgets
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Hidden standard fields, labels and placeholders: the same table as provider info."""
+        return form.ui_field_behaviour()
