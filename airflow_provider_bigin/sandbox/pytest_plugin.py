@@ -22,7 +22,7 @@ SandboxFactory = Callable[..., "Sandbox"]
 @pytest.fixture(scope="session")
 def bigin_sandbox_session() -> Iterator[Sandbox]:
     """One sandbox for the whole session: starting a server per test would dominate a suite's run time."""
-    from airflow_provider_bigin.sandbox.harness import Sandbox
+    from airflow_provider_bigin.sandbox.harness import Sandbox  # noqa: PLC0415 - see the module docstring
 
     with Sandbox() as sandbox:
         yield sandbox
@@ -38,7 +38,7 @@ def bigin_sandbox(bigin_sandbox_session: Sandbox) -> Sandbox:
 @pytest.fixture
 def bigin_sandbox_factory() -> Iterator[SandboxFactory]:
     """Build ``Sandbox(**options)`` servers for this test; each is stopped when the test ends."""
-    from airflow_provider_bigin.sandbox.harness import Sandbox
+    from airflow_provider_bigin.sandbox.harness import Sandbox  # noqa: PLC0415 - see the module docstring
 
     started: list[Sandbox] = []
 

@@ -1,0 +1,57 @@
+"""The OAuth clients (self clients) a sandbox knows, each with one refresh token and one Bigin user.
+
+Credentials are fixed strings derived from the client's name, so that a connection copied from one run works
+in the next; they are fake and only ever valid against a sandbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from airflow_provider_bigin.sandbox.modules import MODULES
+from airflow_provider_bigin.sandbox.scopes import FULL_ACCESS_SCOPE
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    """A Zoho API client, its refresh token, the token's scopes and whether its user may change records."""
+
+    name: str
+    client_id: str
+    client_secret: str
+    refresh_token: str
+    scope: str
+    can_write: bool = True
+
+    def __repr__(self) -> str:
+        return f"ClientSpec(name={self.name!r}, client_id={self.client_id!r}, scope={self.scope!r})"
+
+
+def _fixed_hex(purpose: str, name: str, length: int) -> str:
+    return hashlib.sha256(f"bigin-sandbox:{purpose}:{name}".encode()).hexdigest()[:length]
+
+
+def make_client(name: str, scope: str = FULL_ACCESS_SCOPE, *, can_write: bool = True) -> ClientSpec:
+    """A client whose credentials have Zoho's shapes (``1000.`` + 30 characters id, 42-hex secret)."""
+    return ClientSpec(
+        name=name,
+        client_id="1000." + _fixed_hex("client-id", name, 30).upper(),
+        client_secret=_fixed_hex("client-secret", name, 42),
+        refresh_token=f"1000.{_fixed_hex('refresh-a', name, 32)}.{_fixed_hex('refresh-b', name, 32)}",
+        scope=scope,
+        can_write=can_write,
+    )
+
+
+READ_ONLY_SCOPE = ",".join(
+    [f"ZohoBigin.modules.{info.scope_name}.READ" for info in MODULES.values()] + ["ZohoBigin.settings.ALL"]
+)
+
+# "default": everything; "readonly": no module WRITE scope (writes get 401 OAUTH_SCOPE_MISMATCH);
+# "noperm": full scopes but a user without permission to change records (writes get 403 NO_PERMISSION).
+DEFAULT_CLIENTS: tuple[ClientSpec, ...] = (
+    make_client("default"),
+    make_client("readonly", READ_ONLY_SCOPE),
+    make_client("noperm", can_write=False),
+)
