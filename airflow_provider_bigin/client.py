@@ -89,6 +89,9 @@ class ConnectionCheck:
         )
 
 
+_BatchOutcome = tuple[dict[str, RecordResult], "BiginError | None"]
+
+
 class _Unsettled(Exception):
     """Some ids of a call got no final result; raised to make tenacity send them again."""
 
@@ -254,7 +257,7 @@ class BiginClient:
             with ThreadPoolExecutor(
                 max_workers=min(self.settings.concurrency, len(plan.batches)), thread_name_prefix="bigin"
             ) as executor:
-                futures: dict[Future[dict[str, RecordResult]], PlannedBatch] = {
+                futures: dict[Future[_BatchOutcome], PlannedBatch] = {
                     executor.submit(self._send_batch, plan, batch, counters, stop): batch
                     for batch in plan.batches
                 }
@@ -266,14 +269,19 @@ class BiginClient:
                         if future.cancelled():
                             continue
                         error = future.exception()
-                        if error is not None:
-                            if failure is None:
-                                failure = error
-                                stop.set()
-                                for other in pending:
-                                    other.cancel()
+                        if error is not None:  # a bug, not Bigin: still report what was done
+                            failure = failure or error
+                            stop.set()
+                            for other in pending:
+                                other.cancel()
                             continue
-                        finished[batch.index] = future.result()
+                        finished[batch.index], refusal = future.result()
+                        if refusal is not None:
+                            failure = failure or refusal
+                            stop.set()
+                            for other in pending:
+                                other.cancel()
+                            continue
                         if on_batch is not None:
                             results = finished[batch.index].values()
                             ok = sum(1 for result in results if result.ok)
@@ -289,8 +297,12 @@ class BiginClient:
 
     def _send_batch(
         self, plan: TagPlan, batch: PlannedBatch, counters: Counters, stop: threading.Event
-    ) -> dict[str, RecordResult]:
-        """One planned call, retried for the ids still unsettled; transient exhaustion becomes data."""
+    ) -> _BatchOutcome:
+        """One planned call, retried for the ids still unsettled.
+
+        Transient failures that outlast the retries become per-record data; a whole-request refusal (scope,
+        permission, bad request, token) is returned beside the results so the run can stop and report it.
+        """
         state = _BatchState(pending=list(batch.ids))
 
         def attempt() -> None:
@@ -328,7 +340,21 @@ class BiginClient:
                 state.settled[record_id] = state.transient.get(record_id) or self._gave_up(
                     record_id, error, state.attempts
                 )
-        return state.settled
+        except BiginError as refusal:
+            for record_id in state.pending:
+                state.settled[record_id] = self._refused(record_id, refusal)
+            return state.settled, refusal
+        return state.settled, None
+
+    @staticmethod
+    def _refused(record_id: str, refusal: BiginError) -> RecordResult:
+        return RecordResult(
+            id=record_id,
+            status=ERROR,
+            code=str(getattr(refusal, "code", None) or type(refusal).__name__),
+            message=f"the call was refused as a whole, nothing changed: {refusal.message}",
+            details={"id": record_id},
+        )
 
     @staticmethod
     def _gave_up(record_id: str, error: BaseException, attempts: int) -> RecordResult:

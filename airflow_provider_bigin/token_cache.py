@@ -62,11 +62,13 @@ _PROCESS_LOCK = threading.Lock()
 _FLIGHTS: dict[str, threading.Lock] = {}
 
 
-def token_cache_key(accounts_url: str, client_id: str, refresh_token: str) -> str:
-    """A store key for one refresh token at one accounts server: a hash, so it reveals neither secret."""
-    digest = hashlib.sha256(
-        "\n".join((accounts_url.rstrip("/"), client_id, refresh_token)).encode()
-    ).hexdigest()
+def token_cache_key(accounts_url: str, client_id: str, client_secret: str, refresh_token: str) -> str:
+    """A store key for one set of credentials at one accounts server: a hash, so it reveals no secret.
+
+    The client secret is part of it so that a wrong or rotated secret never borrows a cached token.
+    """
+    material = "\n".join((accounts_url.rstrip("/"), client_id, client_secret, refresh_token))
+    digest = hashlib.sha256(material.encode()).hexdigest()
     return KEY_PREFIX + digest[:40]
 
 
@@ -124,7 +126,7 @@ class TokenSource:
         self.lockout_wait_seconds = lockout_wait_seconds
         self.refresh_wait_seconds = refresh_wait_seconds
         self._grant_retry = grant_retry
-        self.key = token_cache_key(accounts_url, client_id, refresh_token)
+        self.key = token_cache_key(accounts_url, client_id, client_secret, refresh_token)
         self._lockout_key = f"{self.key}__lockout"
         self._seen: set[str] = set()
         self._seen_lock = threading.Lock()

@@ -52,7 +52,8 @@ def test_a_grant_reply_becomes_a_token_with_its_api_domain_and_expiry() -> None:
 
 def test_token_repr_and_str_hide_the_value() -> None:
     token = AccessToken(SECRET, "https://www.zohoapis.com", 10.0, 0.0)
-    assert SECRET not in repr(token) and SECRET not in str(token)
+    assert SECRET not in repr(token)
+    assert SECRET not in str(token)
 
 
 def test_token_freshness_keeps_a_margin_before_expiry() -> None:
@@ -60,7 +61,8 @@ def test_token_freshness_keeps_a_margin_before_expiry() -> None:
     assert token.is_fresh(300, now=4299.0)
     assert not token.is_fresh(300, now=4301.0)
     short = AccessToken(SECRET, None, expires_at=1060.0, issued_at=1000.0)  # margin capped at half the life
-    assert short.is_fresh(300, now=1029.0) and not short.is_fresh(300, now=1031.0)
+    assert short.is_fresh(300, now=1029.0)
+    assert not short.is_fresh(300, now=1031.0)
 
 
 def test_token_round_trips_through_json_and_damaged_json_is_a_miss() -> None:
@@ -90,7 +92,7 @@ def test_grant_errors_map_to_typed_errors_that_say_what_to_do(
 def test_access_denied_with_http_200_is_the_token_budget_lockout() -> None:
     reply = {
         "error": "Access Denied",
-        "error_description": "You have made too many requests continuously. Please try again after some time.",
+        "error_description": "You have made too many requests continuously. Please try again after some time",
         "status": "failure",
     }
     with pytest.raises(TokenBudgetLockout):

@@ -34,7 +34,8 @@ def test_lower_limits_are_configurable_and_the_ceilings_are_enforced() -> None:
 def test_a_single_id_is_planned_for_the_single_record_endpoint() -> None:
     plan = build_plan("remove_tags", "Deals", ["7", 7], "a")
     assert plan.module == "Pipelines"
-    assert plan.calls == 1 and plan.batches[0].single
+    assert plan.calls == 1
+    assert plan.batches[0].single
 
 
 def test_no_ids_plan_no_calls() -> None:
@@ -49,7 +50,8 @@ def test_unknown_actions_are_refused() -> None:
 def test_dry_run_outcome_lists_every_record_and_counts_nothing() -> None:
     outcome = build_plan("remove_tags", "Contacts", ["1", "2"], ["a"]).dry_run_outcome()
     assert [(r.id, r.code) for r in outcome.results] == [("1", "DRY_RUN"), ("2", "DRY_RUN")]
-    assert outcome.summary.dry_run and outcome.summary.api_calls == 0
+    assert outcome.summary.dry_run
+    assert outcome.summary.api_calls == 0
     assert (outcome.summary.succeeded, outcome.summary.failed, outcome.failed) == (0, 0, ())
 
 

@@ -79,7 +79,7 @@ def test_record_id_errors_do_not_dump_the_whole_list() -> None:
 
 
 def test_invalid_input_error_is_a_value_error() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="float"):
         normalise_record_ids([1.5])
 
 

@@ -30,7 +30,9 @@ SEED_REPLY = {
 def test_every_data_entry_becomes_a_result_keyed_by_id() -> None:
     results = parse_record_results(SEED_REPLY, ["111111000000195072", "2445013000000402006"])
     ok = results["2445013000000402006"]
-    assert ok.ok and ok.code == "SUCCESS" and ok.details["tags"] == ["From Email", "In Progress"]
+    assert ok.ok
+    assert ok.code == "SUCCESS"
+    assert ok.details["tags"] == ["From Email", "In Progress"]
     bad = results["111111000000195072"]
     assert not bad.ok
     assert (bad.status, bad.code, bad.message) == (

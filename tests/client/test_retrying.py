@@ -10,7 +10,8 @@ from airflow_provider_bigin.retrying import RetryPolicy, parse_retry_after
 
 def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert parse_retry_after("7") == 7.0
-    assert parse_retry_after(None) is None and parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("soon") is None
     date = email.utils.formatdate(1_000_030.0, usegmt=True)
     assert parse_retry_after(date, now=1_000_000.0) == pytest.approx(30.0)
 
@@ -71,6 +72,6 @@ def test_non_transient_errors_are_not_retried() -> None:
         calls.append(1)
         raise ValueError("bad")
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="bad"):
         RetryPolicy(initial_wait=0.0).retrying()(failing)
     assert len(calls) == 1

@@ -20,7 +20,9 @@ def settings(**changes: Any) -> ClientSettings:
 
 def test_repr_shows_no_credential() -> None:
     text = repr(settings())
-    assert SECRET not in text and REFRESH not in text and "1000.CLIENT" not in text
+    assert SECRET not in text
+    assert REFRESH not in text
+    assert "1000.CLIENT" not in text
     assert "data_center='us'" in text
 
 
@@ -77,9 +79,12 @@ def test_bad_tuning_values_are_refused(changes: dict[str, Any], message: str) ->
 
 def test_timeouts_and_concurrency_have_defaults_and_accept_text() -> None:
     default = settings()
-    assert default.timeouts == (10.0, 60.0) and default.concurrency == 4 and default.token_cache == "auto"
+    assert default.timeouts == (10.0, 60.0)
+    assert default.concurrency == 4
+    assert default.token_cache == "auto"
     tuned = settings(timeout="5", max_concurrency="8")
-    assert tuned.timeouts == (5.0, 5.0) and tuned.concurrency == 8
+    assert tuned.timeouts == (5.0, 5.0)
+    assert tuned.concurrency == 8
 
 
 def test_from_connection_reads_login_password_and_extra(caplog: pytest.LogCaptureFixture) -> None:
@@ -89,8 +94,10 @@ def test_from_connection_reads_login_password_and_extra(caplog: pytest.LogCaptur
             password=SECRET,
             extra=f'{{"refresh_token": "{REFRESH}", "data_center": "JP", "datacenter": "{SECRET}"}}',
         )
-    assert built.refresh_token == REFRESH and built.data_center == "jp"
-    assert "datacenter" in caplog.text and SECRET not in caplog.text
+    assert built.refresh_token == REFRESH
+    assert built.data_center == "jp"
+    assert "datacenter" in caplog.text
+    assert SECRET not in caplog.text
 
 
 def test_from_connection_refuses_broken_extra() -> None:

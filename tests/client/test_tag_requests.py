@@ -26,10 +26,12 @@ def test_one_id_goes_to_the_single_record_endpoint() -> None:
 
 def test_add_tags_sends_a_json_body() -> None:
     many = tag_request("add_tags", "Contacts", ["1", "2"], ["a"])
-    assert many.path == "/bigin/v2/Contacts/actions/add_tags" and many.query is None
+    assert many.path == "/bigin/v2/Contacts/actions/add_tags"
+    assert many.query is None
     assert many.json_body == {"tags": [{"name": "a"}], "ids": ["1", "2"]}
     one = tag_request("add_tags", "Contacts", ["1"], ["a"])
-    assert one.path == "/bigin/v2/Contacts/1/actions/add_tags" and one.json_body == {"tags": [{"name": "a"}]}
+    assert one.path == "/bigin/v2/Contacts/1/actions/add_tags"
+    assert one.json_body == {"tags": [{"name": "a"}]}
 
 
 def test_encoded_query_survives_requests_url_preparation() -> None:
