@@ -63,7 +63,8 @@ def test_tasks_share_one_token_through_an_airflow_variable(bigin_sandbox, run_da
     )
     assert run.state == "success", run.task_states
     first, second = run.xcom("first"), run.xcom("second")
-    assert first["in_task"] and first["store"] == "variable"  # "auto" chose the Variable store in a task
+    assert first["in_task"]
+    assert first["store"] == "variable"
     assert (first["grants"], second["grants"]) == (1, 0)
     assert bigin_sandbox.stats()["token_grants"] == 1
 
