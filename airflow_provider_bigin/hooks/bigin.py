@@ -113,7 +113,7 @@ class BiginHook(BaseHook):
     def _missing(self, field: str) -> ConnectionConfigError:
         how = {
             "client_id": "its login: the Client ID of a Zoho self client (https://api-console.zoho.com)",
-            "client_secret": "its password: the Client Secret of the same self client",
+            "client_secret": "its password: the Client Secret of the same self client (api-console.zoho.com)",
             "refresh_token": (
                 'its extra: add {"refresh_token": "1000...."}, a refresh token generated for the self client '
                 "with the ZohoBigin scopes the DAGs need (see the README, 'Connection')"
