@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from importlib.util import find_spec
 from typing import Any
 from unittest import mock
@@ -34,7 +33,7 @@ _FAB_MODULES = (
 
 
 @pytest.fixture
-def airflow_ui_form_stand_ins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def airflow_ui_form_stand_ins(monkeypatch: pytest.MonkeyPatch) -> None:
     """wtforms & co. replaced exactly as Airflow's HookMetaService replaces them when FAB is missing."""
     if find_spec("wtforms") is not None:
         pytest.skip("real wtforms installed: Airflow renders its fields without stand-ins")
@@ -56,7 +55,6 @@ def airflow_ui_form_stand_ins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     for target, value in patches.items():
         module, _, attribute = target.rpartition(".")
         monkeypatch.setattr(sys.modules[module], attribute, value)
-    yield
 
 
 def _types(schema: dict[str, Any]) -> set[str]:
@@ -86,7 +84,8 @@ def test_secrets_are_password_fields_in_both_forms(airflow_ui_form_stand_ins: No
     declared = {name for name, field in conn_fields().items() if field["schema"].get("format") == "password"}
     assert secret_widgets & declared == declared == {"refresh_token"}
     behaviour = BiginHook.get_ui_field_behaviour()
-    assert "password" not in behaviour["hidden_fields"]  # the client secret stays in the masked standard field
+    # The client secret stays in the standard password field, which every Airflow line masks.
+    assert "password" not in behaviour["hidden_fields"]
 
 
 def test_ui_field_behaviour_equals_provider_info() -> None:
@@ -113,7 +112,7 @@ print(json.dumps(meta.model_dump(mode="json")))
 
 
 def test_airflow_ui_shows_exactly_the_bigin_fields(tmp_path: Any) -> None:
-    """What the connection form of the running Airflow line shows (3.1 via the hook, 3.2+ via provider info)."""
+    """The form the running Airflow line shows: 3.1 builds it from the hook, 3.2+ from provider info."""
     reply = subprocess.run(
         [sys.executable, "-c", _UI_META],
         capture_output=True,
