@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_TAGS_REPORT,
         help="what a SUCCESS entry lists in details.tags",
     )
+    parser.add_argument(
+        "--api-domain",
+        help="the api_domain that token replies name (default: the sandbox's URL), e.g. another DC's",
+    )
     return parser
 
 
@@ -81,6 +85,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         ),
         max_concurrency=args.max_concurrency,
         tags_report=args.tags_report,
+        api_domain=args.api_domain,
     )
 
 

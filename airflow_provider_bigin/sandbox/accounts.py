@@ -4,7 +4,7 @@ Source: shared/reference/bigin-api.md section 3. The budget: at most ``grant_lim
 token in any ``grant_window_seconds`` (600); the next one gets HTTP 200 with the Access Denied body and locks
 the refresh token out for ``lockout_seconds`` (900; practitioners report 15 to 30 minutes). The sandbox's
 model: the lock-out runs from the grant that tripped it and is not extended by grants tried during it (each
-of them is denied and counted). At most ``max_live_tokens`` (15) access tokens live per refresh token: a 16th
+of them is denied and counted); when it ends, the budget starts afresh. At most ``max_live_tokens`` (15) access tokens live per refresh token: a 16th
 invalidates the oldest. Time is the monotonic clock plus an offset tests can advance.
 """
 
@@ -130,6 +130,7 @@ class Accounts:
             refresh.grant_times.popleft()
         if len(refresh.grant_times) >= self.policy.grant_limit:
             refresh.locked_until = now + self.policy.lockout_seconds
+            refresh.grant_times.clear()  # when the lock-out ends, the budget starts afresh
             return OAuthReply(200, dict(ACCESS_DENIED_BODY), denied=True)
         refresh.grant_times.append(now)
         return OAuthReply(200, self._issue(refresh, api_domain), granted=True)
@@ -216,6 +217,7 @@ class Accounts:
         for refresh in self._refresh.values():
             if refresh_token is None or refresh.token == refresh_token:
                 refresh.locked_until = until
+                refresh.grant_times.clear()
                 locked += 1
         return locked
 

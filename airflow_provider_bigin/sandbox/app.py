@@ -60,13 +60,14 @@ def create_app(config: SandboxConfig | None = None, state: SandboxState | None =
     api.add_exception_handler(ControlError, _on_control_error)
     api.add_exception_handler(HTTPException, _on_routing_error)
     api.add_exception_handler(Exception, _on_unexpected_error)
-    # Order matters: the settings paths would otherwise match /bigin/v2/{module}/{record_id}.
+    # Order matters: the settings paths would otherwise match /bigin/v2/{module}/{record_id}; the control
+    # routes come last so that API requests, the hot path, find their route sooner.
     for router in (
-        control_router(state),
         accounts_router(state),
         settings_router(state),
         tag_router(state),
         record_router(state),
+        control_router(state),
     ):
         api.include_router(router)
     return NetworkConditions(api, api.router, state)

@@ -68,6 +68,7 @@ class Sandbox:
         grant_code_ttl: float = 180,
         max_concurrency: int | None = None,
         tags_report: TagsReport = DEFAULT_TAGS_REPORT,
+        api_domain: str | None = None,
         process: bool = False,
         startup_timeout: float = 30.0,
     ) -> None:
@@ -87,6 +88,7 @@ class Sandbox:
             ),
             max_concurrency=max_concurrency,
             tags_report=tags_report,
+            api_domain=api_domain,
         )
         self.port = port
         self.process = process
@@ -148,6 +150,8 @@ class Sandbox:
             str(tokens.grant_code_ttl),
         ]
         args += ["--tags-report", config.tags_report]
+        if config.api_domain is not None:
+            args += ["--api-domain", config.api_domain]
         if config.max_concurrency is not None:
             args += ["--max-concurrency", str(config.max_concurrency)]
         if isinstance(config.seed, Mapping):

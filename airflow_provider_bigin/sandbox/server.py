@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import IO, Any
 
 HOST = "127.0.0.1"
+BACKLOG = 2048
 SHUTDOWN_GRACE_SECONDS = 1  # a "slow" fault's reply is not worth waiting for at shutdown
 LISTENING_LINE = re.compile(r"^Bigin sandbox listening on (http://127\.0\.0\.1:\d+)")
 
@@ -28,6 +29,7 @@ def bind_socket(port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((HOST, port))
+        sock.listen(BACKLOG)  # connections wait in the backlog until uvicorn accepts: no start-up race
     except OSError:
         sock.close()
         raise
@@ -45,7 +47,7 @@ def uvicorn_server(app: Any) -> Any:
         lifespan="off",
         proxy_headers=False,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
-        backlog=2048,
+        backlog=BACKLOG,
     )
     return uvicorn.Server(config)
 

@@ -212,12 +212,17 @@ class RecordStore:
         added: list[str] = []
         data = self._modules[module]
         for record in records:
-            record_id = str(record["id"]) if record.get("id") is not None else self._new_id()
-            if not is_record_id(record_id):
-                raise ValueError(f"record id {record_id!r} must be a numeric string")
-            if record_id in self._used_ids and record_id not in data.fields:
-                raise ValueError(f"id {record_id} is already in use")
-            self._used_ids.add(record_id)
+            if record.get("id") is None:
+                record_id = self._new_id()
+            else:
+                record_id = str(record["id"])
+                if not is_record_id(record_id):
+                    raise ValueError(f"record id {record_id!r} must be a numeric string")
+                if record_id in self._used_ids and record_id not in data.fields:
+                    raise ValueError(
+                        f"id {record_id} is already in use (by a tag or another module's record)"
+                    )
+                self._used_ids.add(record_id)
             data.fields[record_id] = {key: value for key, value in record.items() if key not in ("id", "Tag")}
             names = [tag if isinstance(tag, str) else str(tag["name"]) for tag in record.get("Tag") or []]
             data.record_tags[record_id] = self._keys_for(module, names)
