@@ -254,9 +254,10 @@ class BiginClient:
         finished: dict[int, dict[str, RecordResult]] = {}
         failure: BaseException | None = None
         if plan.batches:
-            with ThreadPoolExecutor(
+            executor = ThreadPoolExecutor(
                 max_workers=min(self.settings.concurrency, len(plan.batches)), thread_name_prefix="bigin"
-            ) as executor:
+            )
+            try:
                 futures: dict[Future[_BatchOutcome], PlannedBatch] = {
                     executor.submit(self._send_batch, plan, batch, counters, stop): batch
                     for batch in plan.batches
@@ -265,35 +266,45 @@ class BiginClient:
                 while pending:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for future in done:
-                        batch = futures[future]
                         if future.cancelled():
                             continue
-                        error = future.exception()
-                        if error is not None:  # a bug, not Bigin: still report what was done
-                            failure = failure or error
+                        batch = futures[future]
+                        error = future.exception()  # a bug rather than Bigin: still report what was done
+                        results, refusal = future.result() if error is None else ({}, None)
+                        finished[batch.index] = results
+                        if refusal is not None or error is not None:
+                            failure = failure or refusal or error
                             stop.set()
                             for other in pending:
                                 other.cancel()
-                            continue
-                        finished[batch.index], refusal = future.result()
-                        if refusal is not None:
-                            failure = failure or refusal
-                            stop.set()
-                            for other in pending:
-                                other.cancel()
-                            continue
-                        if on_batch is not None:
-                            results = finished[batch.index].values()
-                            ok = sum(1 for result in results if result.ok)
-                            on_batch(
-                                BatchReport(batch.index, plan.calls, len(batch.ids), ok, len(batch.ids) - ok)
-                            )
+                        elif on_batch is not None:
+                            self._report(on_batch, batch, plan, results)
+            finally:
+                # On an error, or the task being killed, no new call starts; calls in flight finish.
+                stop.set()
+                executor.shutdown(wait=True, cancel_futures=True)
         outcome = self._outcome(plan, finished, counters)
         if failure is not None:
             if isinstance(failure, BiginError):
                 failure.outcome = outcome
             raise failure
         return outcome
+
+    @staticmethod
+    def _report(
+        on_batch: Callable[[BatchReport], None],
+        batch: PlannedBatch,
+        plan: TagPlan,
+        results: dict[str, RecordResult],
+    ) -> None:
+        """Tell the caller a call finished; a failing callback is logged, never allowed to stop the run."""
+        ok = sum(1 for result in results.values() if result.ok)
+        try:
+            on_batch(BatchReport(batch.index, plan.calls, len(batch.ids), ok, len(batch.ids) - ok))
+        except Exception:
+            log.exception(
+                "The on_batch callback failed for call %d of %d; the run goes on.", batch.index, plan.calls
+            )
 
     def _send_batch(
         self, plan: TagPlan, batch: PlannedBatch, counters: Counters, stop: threading.Event

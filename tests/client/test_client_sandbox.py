@@ -32,12 +32,14 @@ def test_ten_thousand_ids_over_four_tags_take_exactly_twenty_calls(
     bigin_sandbox, make_client: MakeClient
 ) -> None:
     ids = _records_with(bigin_sandbox, 10_000, FOUR_TAGS)
+    bigin_sandbox.set_latency(20)  # so that concurrent calls overlap in the sandbox
     bigin_sandbox.reset_stats()
     reports: list[BatchReport] = []
 
     outcome = make_client(bigin_sandbox).remove_tags("Contacts", ids, FOUR_TAGS, on_batch=reports.append)
 
     assert bigin_sandbox.stats()["calls"]["remove_tags"] == 20
+    assert 1 < bigin_sandbox.stats()["max_concurrency_seen"] <= 4  # the default bound, and it is used
     assert _tag_calls(bigin_sandbox) == 20
     assert outcome.summary.api_calls == 20
     assert outcome.summary.retries == 0
@@ -220,3 +222,18 @@ def test_each_data_center_accepts_its_own_api_domain(sandbox_replying_api_domain
     mismatched = BiginClient(settings_for(sandbox, data_center=other.code))
     with pytest.raises(ConnectionConfigError, match=f"belongs to {dc.label} .*says {other.label}"):
         mismatched.check()
+
+
+def test_a_failing_progress_callback_does_not_stop_the_run(
+    bigin_sandbox, make_client: MakeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    ids = _records_with(bigin_sandbox, 4, ["Old"])
+
+    def broken(report: BatchReport) -> None:
+        raise RuntimeError("logging is down")
+
+    outcome = make_client(bigin_sandbox, max_ids_per_call=2).remove_tags(
+        "Contacts", ids, ["Old"], on_batch=broken
+    )
+    assert outcome.summary.succeeded == 4
+    assert "on_batch callback failed" in caplog.text

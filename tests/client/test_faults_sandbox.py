@@ -90,3 +90,17 @@ def test_transient_failures_that_outlast_retries_become_per_record_failures(
     assert "running again is safe" in outcome.results[0].message
     assert outcome.summary.api_calls == 3 * 3
     assert outcome.summary.retries == 2 * 3
+
+
+def test_replies_slower_than_the_read_timeout_are_retried_and_end_right(
+    bigin_sandbox_factory, make_client: MakeClient
+) -> None:
+    sandbox = bigin_sandbox_factory(faults={"slow": 0.3, "slow_seconds": 1.5}, fault_seed=5)
+    ids = _arrange(sandbox, 1_000)
+    client = make_client(sandbox, extra={"timeout": 0.5}, max_ids_per_call=100)
+    outcome = client.remove_tags("Contacts", ids, TAGS)
+    assert sandbox.stats()["faults"].get("slow", 0) > 0
+    assert outcome.summary.retries > 0
+    assert outcome.summary.failed == 1  # the unknown id at position 0, nothing else
+    records = sandbox.records("Contacts")
+    assert all([t["name"] for t in records[r.id]["Tag"]] == ["Keep"] for r in outcome.results if r.ok)
