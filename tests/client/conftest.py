@@ -70,27 +70,3 @@ def make_client(token_dir: Path) -> Iterator[MakeClient]:
     yield build
     for instance in built:
         instance.close()
-
-
-@pytest.fixture
-def sandbox_replying_api_domain() -> Iterator[Callable[[str], Any]]:
-    """Sandboxes whose token replies name `api_domain` (as Zoho's do) instead of the sandbox's own URL.
-
-    The harness has no keyword for it yet, so the config is replaced before start (thread mode only).
-    """
-    import dataclasses
-
-    from airflow_provider_bigin.sandbox.harness import Sandbox
-
-    started: list[Any] = []
-
-    def build(api_domain: str) -> Any:
-        sandbox = Sandbox()
-        sandbox.config = dataclasses.replace(sandbox.config, api_domain=api_domain)
-        sandbox.start()
-        started.append(sandbox)
-        return sandbox
-
-    yield build
-    for sandbox in started:
-        sandbox.stop()

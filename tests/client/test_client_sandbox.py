@@ -203,8 +203,8 @@ def test_reads_list_tags_and_modules(bigin_sandbox, make_client: MakeClient) -> 
     assert "US data centre" in check.message
 
 
-def test_the_token_reply_api_domain_of_another_data_center_is_refused(sandbox_replying_api_domain) -> None:
-    sandbox = sandbox_replying_api_domain("https://www.zohoapis.eu")
+def test_the_token_reply_api_domain_of_another_data_center_is_refused(bigin_sandbox_factory) -> None:
+    sandbox = bigin_sandbox_factory(api_domain="https://www.zohoapis.eu")
     client = BiginClient(settings_for(sandbox, data_center="us"))
     with pytest.raises(ConnectionConfigError, match=r"belongs to EU .*the connection says US"):
         client.list_modules()
@@ -212,9 +212,9 @@ def test_the_token_reply_api_domain_of_another_data_center_is_refused(sandbox_re
 
 
 @pytest.mark.parametrize("code", ["us", "eu", "au", "in", "cn", "jp", "sa", "ca"])
-def test_each_data_center_accepts_its_own_api_domain(sandbox_replying_api_domain, code: str) -> None:
+def test_each_data_center_accepts_its_own_api_domain(bigin_sandbox_factory, code: str) -> None:
     dc = get_data_center(code)
-    sandbox = sandbox_replying_api_domain(dc.api_domain)
+    sandbox = bigin_sandbox_factory(api_domain=dc.api_domain)
     client = BiginClient(settings_for(sandbox, data_center=code.upper()))
     assert client.check().data_center == code
     assert client.api_domain == sandbox.url  # the connection's explicit override is where calls go
