@@ -1,0 +1,240 @@
+"""A real Airflow 3 deployment on this machine, started and stopped by a test.
+
+``AirflowDeployment`` migrates a SQLite metadata database in a temporary AIRFLOW_HOME, then runs the
+components a production install runs (API server, scheduler with the LocalExecutor, DAG processor) as separate
+processes, each the leader of its own session so that stopping reaches every task process they forked. Task
+processes talk to Airflow only through the Task SDK and the API server's execution API, exactly as a Celery or
+Kubernetes worker would. Every wait is bounded; every process is stopped on exit, whatever happened.
+
+.. code-block:: python
+
+    with AirflowDeployment(home, dags_folder, env=sb.connection_env()) as airflow:
+        run_id = airflow.api.trigger_dag("my_dag")
+        assert airflow.api.wait_for_run("my_dag", run_id, timeout=180) == "success"
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import TracebackType
+
+import requests
+
+from tests.deployment.airflow_rest import AirflowRestClient
+from tests.deployment.process_session import SessionProcess
+
+COMPONENTS = ("api-server", "scheduler", "dag-processor")
+#: The component name in ``/api/v2/monitor/health`` for those that report a heartbeat there.
+_HEALTH_KEYS = {"scheduler": "scheduler", "dag-processor": "dag_processor", "triggerer": "triggerer"}
+_POLL_SECONDS = 0.5
+
+
+class DeploymentError(RuntimeError):
+    """A component did not start, or died; the message carries the tail of its log."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def airflow_executable() -> str:
+    """The ``airflow`` script of the interpreter running the tests, so both use one installation."""
+    return str(Path(sys.executable).with_name("airflow"))
+
+
+class AirflowDeployment:
+    """Airflow's components as real processes on a private AIRFLOW_HOME; a context manager.
+
+    :param home: the AIRFLOW_HOME (created if missing); the SQLite database, logs and each component's
+        output (``<home>/component-logs/<name>.log``) live there.
+    :param dags_folder: the DAGs folder the DAG processor parses.
+    :param components: which of ``api-server``, ``scheduler``, ``dag-processor``, ``triggerer`` to run.
+    :param env: more environment for every component (connections as ``AIRFLOW_CONN_*``, config as
+        ``AIRFLOW__SECTION__KEY``); it wins over the defaults set here.
+    :param parallelism: ``[core] parallelism``: how many task processes the LocalExecutor runs at once.
+    :param startup_timeout: seconds to wait for every component to report healthy.
+    :param stop_grace: seconds between SIGTERM and SIGKILL when stopping.
+    """
+
+    def __init__(
+        self,
+        home: Path,
+        dags_folder: Path,
+        *,
+        components: Iterable[str] = COMPONENTS,
+        env: Mapping[str, str] | None = None,
+        parallelism: int = 8,
+        startup_timeout: float = 180.0,
+        stop_grace: float = 15.0,
+    ) -> None:
+        self.components = tuple(components)
+        unknown = set(self.components) - {*COMPONENTS, "triggerer"}
+        if unknown:
+            raise ValueError(
+                f"unknown Airflow components {sorted(unknown)}; known: {[*COMPONENTS, 'triggerer']}"
+            )
+        if "api-server" not in self.components:
+            raise ValueError("the deployment needs the api-server: tasks and the test both talk to it")
+        self.home = home
+        self.dags_folder = dags_folder
+        self.parallelism = parallelism
+        self.startup_timeout = startup_timeout
+        self.stop_grace = stop_grace
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = self._environment(env or {})
+        self.processes: dict[str, SessionProcess] = {}
+        self.killed: dict[str, list[int]] = {}
+        self._api: AirflowRestClient | None = None
+
+    def __repr__(self) -> str:
+        return f"AirflowDeployment(url={self.url!r}, components={self.components!r})"
+
+    def _environment(self, extra: Mapping[str, str]) -> dict[str, str]:
+        """The parent's environment minus its Airflow settings, plus this deployment's, plus ``extra``."""
+        base = {
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith(("AIRFLOW_", "AIRFLOW__", "PYTEST_")) and name != "AIRFLOW_HOME"
+        }
+        deployment = {
+            "AIRFLOW_HOME": str(self.home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(self.dags_folder),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__PARALLELISM": str(self.parallelism),
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+            # Task processes reach Airflow only here, through the Task SDK.
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__PORT": str(self.port),
+            "AIRFLOW__API__WORKERS": "1",
+            # The scheduler's log server would take port 8793 on every interface.
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+            # Parse new DAG files within seconds, not the default five minutes.
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+        }
+        return {**base, **deployment, **extra}
+
+    # Life cycle -------------------------------------------------------------------------------------------
+
+    def start(self) -> AirflowDeployment:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.dags_folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self._migrate()
+            for name in self.components:
+                argv = [airflow_executable(), name]
+                if name == "api-server":
+                    argv += ["--host", "127.0.0.1", "--port", str(self.port)]
+                self.processes[name] = SessionProcess(
+                    name, argv, env=self.env, log_path=self.home / "component-logs" / f"{name}.log"
+                )
+            self._wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _migrate(self) -> None:
+        migrate = SessionProcess(
+            "db-migrate",
+            [airflow_executable(), "db", "migrate"],
+            env=self.env,
+            log_path=self.home / "component-logs" / "db-migrate.log",
+        )
+        deadline = time.monotonic() + self.startup_timeout
+        while migrate.exit_code() is None:
+            if time.monotonic() > deadline:
+                migrate.stop(self.stop_grace)
+                raise DeploymentError(f"`airflow db migrate` took over {self.startup_timeout:.0f}s")
+            time.sleep(_POLL_SECONDS)
+        if migrate.exit_code() != 0:
+            raise DeploymentError(f"`airflow db migrate` failed:\n{migrate.log_tail()}")
+
+    def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + self.startup_timeout
+        waiting_for = "the API server"
+        while time.monotonic() < deadline:
+            self.check_alive()
+            try:
+                health = requests.get(f"{self.url}/api/v2/monitor/health", timeout=5).json()
+            except (requests.RequestException, ValueError):
+                time.sleep(_POLL_SECONDS)
+                continue
+            unhealthy = [
+                name
+                for name in self.components
+                if name in _HEALTH_KEYS and (health.get(_HEALTH_KEYS[name]) or {}).get("status") != "healthy"
+            ]
+            if not unhealthy:
+                return
+            waiting_for = ", ".join(unhealthy)
+            time.sleep(_POLL_SECONDS)
+        raise DeploymentError(
+            f"Airflow was not healthy after {self.startup_timeout:.0f}s (waiting for {waiting_for}):\n"
+            + self.logs_tail()
+        )
+
+    def check_alive(self) -> None:
+        """Raise with the component's log when one of them has exited."""
+        for name, process in self.processes.items():
+            code = process.exit_code()
+            if code is not None:
+                raise DeploymentError(f"the {name} exited with code {code}:\n{process.log_tail()}")
+
+    def stop(self) -> None:
+        """Stop every component's whole session: SIGTERM, then SIGKILL after ``stop_grace`` seconds."""
+        if self._api is not None:
+            with contextlib.suppress(Exception):
+                self._api.close()
+            self._api = None
+        # The scheduler first, so that it does not start new task processes while the others stop.
+        order = sorted(self.processes, key=lambda name: name != "scheduler")
+        for name in order:
+            self.killed[name] = self.processes[name].stop(self.stop_grace)
+
+    def leftover_pids(self) -> list[int]:
+        """Processes still alive in any component's session (none after ``stop``)."""
+        return [pid for process in self.processes.values() for pid in process.members()]
+
+    def logs_tail(self, lines: int = 30) -> str:
+        return "\n".join(
+            f"--- {name} ({process.log_path}) ---\n{process.log_tail(lines)}"
+            for name, process in self.processes.items()
+        )
+
+    def __enter__(self) -> AirflowDeployment:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # Talking to it ----------------------------------------------------------------------------------------
+
+    @property
+    def api(self) -> AirflowRestClient:
+        """A client of the public REST API v2 (JWT from ``/auth/token``)."""
+        if self._api is None:
+            self._api = AirflowRestClient(self.url, on_wait=self.check_alive)
+        return self._api
+
+    def task_log_files(self) -> list[Path]:
+        """Every task log the deployment wrote (``<home>/logs/dag_id=.../...``)."""
+        return sorted(path for path in (self.home / "logs").rglob("*") if path.is_file())
