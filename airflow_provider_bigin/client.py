@@ -412,11 +412,9 @@ class BiginClient:
     def _get(self, path: str, scope: str, query: str | None = None) -> Any:
         request = ApiRequest("GET", API_PREFIX + path, scope=scope, query=query)
         counters = Counters()
-        calls = {"n": 0}
 
         def attempt() -> Any:
-            calls["n"] += 1
-            return self._transport.send(request, counters, retry=calls["n"] > 1).payload
+            return self._transport.send(request, counters, retry=counters.api_calls > 0).payload
 
         return self.retry.retrying()(attempt)
 

@@ -17,8 +17,8 @@ import requests
 
 from airflow_provider_bigin.auth import AccessToken
 from airflow_provider_bigin.errors import (
-    ApiError,
     BadRequestError,
+    BiginError,
     InvalidTokenError,
     PermissionDeniedError,
     RateLimitedError,
@@ -105,7 +105,27 @@ def _scope_error(code: str, request: ApiRequest, status: int) -> ScopeMismatchEr
     )
 
 
-def error_for_reply(status: int, payload: Any, headers: Mapping[str, str], request: ApiRequest) -> ApiError:
+def _access_error(status: int, code: str, said: str, request: ApiRequest) -> BiginError | None:
+    """The error of a token, scope or permission refusal, or None when the reply is not one."""
+    where = f"{request.method} {request.path}"
+    if code in SCOPE_MISMATCH_CODES:
+        return _scope_error(code, request, status)
+    if status == 401:
+        return InvalidTokenError(
+            f"Bigin refused the access token on {where} ({said}): check that data_center and api_domain "
+            "name the data centre of the Bigin account."
+        )
+    if code in PERMISSION_CODES or status == 403:
+        return PermissionDeniedError(
+            f"Bigin refused {where} ({said}): the Bigin user behind the refresh token lacks the permission; "
+            "ask a Bigin administrator to grant it in the user's profile.",
+            code=code or None,
+            http_status=status,
+        )
+    return None
+
+
+def error_for_reply(status: int, payload: Any, headers: Mapping[str, str], request: ApiRequest) -> BiginError:
     """The typed error for a whole-request failure (a reply that is not per-record data)."""
     body = payload if isinstance(payload, Mapping) else {}
     code = str(body.get("code") or "")
@@ -122,22 +142,14 @@ def error_for_reply(status: int, payload: Any, headers: Mapping[str, str], reque
         )
     if status >= 500:
         return ServerError(f"Bigin failed on {where} ({said}).", code=code or None, http_status=status)
-    if code in SCOPE_MISMATCH_CODES:
-        return _scope_error(code, request, status)
-    if code in PERMISSION_CODES or status == 403:
-        return PermissionDeniedError(
-            f"Bigin refused {where} ({said}): the Bigin user behind the refresh token lacks the permission; "
-            "ask a Bigin administrator to grant it in the user's profile.",
-            code=code or None,
-            http_status=status,
-        )
-    if payload is ... or 200 <= status < 400:
-        return UnexpectedResponseError(
+    refusal = _access_error(status, code, said, request)
+    if refusal is None and (payload is ... or 200 <= status < 400):
+        refusal = UnexpectedResponseError(
             f"Bigin answered {where} with HTTP {status} and a body that is not its JSON: check that "
             "api_domain points at a Bigin API server.",
             http_status=status,
         )
-    return BadRequestError(
+    return refusal or BadRequestError(
         f"Bigin refused {where} ({said}): the request is malformed (module, URL or parameters); this "
         "is a bug if the inputs were valid, please report it.",
         code=code or None,
