@@ -89,10 +89,6 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
     )
 
 
-def _keep_running_after_signal(signum: int, frame: FrameType | None) -> None:
-    """uvicorn re-raises the signal that stopped it; by then the server is down and main() returns 0."""
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -111,16 +107,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     from airflow_provider_bigin.sandbox.state import SandboxState  # noqa: PLC0415
 
     state = SandboxState(config, seed)
+    server = uvicorn_server(create_app(state=state))
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        """Before uvicorn takes the signals over, and again when it re-raises the one that stopped it."""
+        server.should_exit = True
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)  # before the URL is printed: whoever reads it may signal at once
+
     url = f"http://{HOST}:{sock.getsockname()[1]}"
     default = state.clients["default"]
     connection = sandbox_connection(url, default.client_id, default.client_secret, default.refresh_token)
     print(f"Bigin sandbox listening on {url} (Zoho Accounts and the Bigin v2 API; Ctrl-C stops it)")
     print(f"Counters: {url}/__sandbox__/stats   clients: {', '.join(state.clients)}")
     print(f"{connection_env_name()}={connection_json(connection)}", flush=True)
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, _keep_running_after_signal)
-    uvicorn_server(create_app(state=state)).run(sockets=[sock])
+    server.run(sockets=[sock])
     sock.close()
     print("Bigin sandbox stopped", file=sys.stderr)
     return 0

@@ -4,8 +4,9 @@ Source: shared/reference/bigin-api.md section 3. The budget: at most ``grant_lim
 token in any ``grant_window_seconds`` (600); the next one gets HTTP 200 with the Access Denied body and locks
 the refresh token out for ``lockout_seconds`` (900; practitioners report 15 to 30 minutes). The sandbox's
 model: the lock-out runs from the grant that tripped it and is not extended by grants tried during it (each
-of them is denied and counted); when it ends, the budget starts afresh. At most ``max_live_tokens`` (15) access tokens live per refresh token: a 16th
-invalidates the oldest. Time is the monotonic clock plus an offset tests can advance.
+of them is denied and counted); when it ends, the budget starts afresh. At most ``max_live_tokens`` (15)
+access tokens live per refresh token: a 16th invalidates the oldest. Time is the monotonic clock plus an
+offset that tests can advance.
 """
 
 from __future__ import annotations

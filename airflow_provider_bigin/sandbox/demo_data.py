@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from airflow_provider_bigin.sandbox.ids import IdAllocator
+from airflow_provider_bigin.sandbox.modules import MODULES
 
 DEMO_SEED = 20240611
 
@@ -313,11 +314,11 @@ def _calls(gen: _Generator) -> None:
 
 
 def demo_records(seed: int = DEMO_SEED) -> dict[str, list[dict[str, Any]]]:
-    """Every demo record by module API name, as GET returns them; the same seed always gives the same data."""
+    """Every demo record by module API name, as GET returns them; the same seed gives the same data."""
     gen = _Generator(seed)
     for build in (_accounts, _contacts, _pipelines, _products, _tasks, _events, _calls):
         build(gen)
-    return {module: gen.records[module] for module in DEMO_RECORD_COUNTS}
+    return {module: gen.records[module] for module in MODULES}
 
 
 def demo_seed(seed: int = DEMO_SEED) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Fixtures for the sandbox's own tests: plain ``requests`` against a running sandbox, never the provider's client.
+"""Fixtures for the sandbox's own tests: plain ``requests`` against a sandbox, never the provider's client.
 
 The sandboxes themselves come from the package's pytest plugin (``bigin_sandbox``, ``bigin_sandbox_factory``),
 so these tests exercise the plugin as a user's suite would.
@@ -31,7 +31,8 @@ class Api:
 
     def call(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> requests.Response:
         headers = {**self.headers(token), **kwargs.pop("headers", {})}
-        return self.session.request(method, f"{self.sandbox.url}{path}", headers=headers, timeout=30, **kwargs)
+        kwargs.setdefault("timeout", 30)
+        return self.session.request(method, f"{self.sandbox.url}{path}", headers=headers, **kwargs)
 
     def post(self, path: str, **kwargs: Any) -> requests.Response:
         return self.call("POST", path, **kwargs)
@@ -56,7 +57,9 @@ class Api:
         assert "access_token" in reply, reply
         return str(reply["access_token"])
 
-    def remove_tags(self, ids: list[str] | tuple[str, ...], tag_names: str, **kwargs: Any) -> requests.Response:
+    def remove_tags(
+        self, ids: list[str] | tuple[str, ...], tag_names: str, **kwargs: Any
+    ) -> requests.Response:
         params = {"ids": ",".join(ids), "tag_names": tag_names}
         return self.post("/bigin/v2/Contacts/actions/remove_tags", params=params, **kwargs)
 

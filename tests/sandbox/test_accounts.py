@@ -37,7 +37,10 @@ def test_refresh_grant_replies_like_zoho(api: Api) -> None:
 
 def test_refresh_grant_fields_may_come_as_query_parameters(api: Api) -> None:
     credentials = api.sandbox.credentials()
-    params = {"grant_type": "refresh_token", **{k: credentials[k] for k in ("client_id", "client_secret", "refresh_token")}}
+    params = {
+        "grant_type": "refresh_token",
+        **{k: credentials[k] for k in ("client_id", "client_secret", "refresh_token")},
+    }
     reply = api.session.post(f"{api.sandbox.url}/oauth/v2/token", params=params, timeout=30)
     assert "access_token" in reply.json()
 
@@ -92,8 +95,14 @@ def test_a_self_client_code_is_only_for_its_client(api: Api) -> None:
     assert _exchange(api, code, client="readonly").json() == {"error": "invalid_code"}
     assert _exchange(api, "1000.never.issued").json() == {"error": "invalid_code"}
     credentials = api.sandbox.credentials()
-    wrong_secret = {"grant_type": "authorization_code", "client_id": credentials["client_id"], "client_secret": "x"}
-    reply = api.session.post(f"{api.sandbox.url}/oauth/v2/token", data={**wrong_secret, "code": code}, timeout=30)
+    wrong_secret = {
+        "grant_type": "authorization_code",
+        "client_id": credentials["client_id"],
+        "client_secret": "x",
+    }
+    reply = api.session.post(
+        f"{api.sandbox.url}/oauth/v2/token", data={**wrong_secret, "code": code}, timeout=30
+    )
     assert reply.json() == {"error": "invalid_client"}
 
 
@@ -101,7 +110,10 @@ def test_a_self_client_code_carries_the_scope_it_was_issued_with(api: Api) -> No
     code = api.sandbox.issue_grant_code(scope="ZohoBigin.modules.contacts.READ")
     body = _exchange(api, code).json()
     assert body["scope"] == "ZohoBigin.modules.contacts.READ"
-    assert api.remove_tags(SAMPLE_IDS, "VIP", token=body["access_token"]).json()["code"] == "OAUTH_SCOPE_MISMATCH"
+    assert (
+        api.remove_tags(SAMPLE_IDS, "VIP", token=body["access_token"]).json()["code"]
+        == "OAUTH_SCOPE_MISMATCH"
+    )
 
 
 def test_revoking_a_refresh_token_kills_it_and_its_access_tokens(api: Api) -> None:
@@ -112,11 +124,13 @@ def test_revoking_a_refresh_token_kills_it_and_its_access_tokens(api: Api) -> No
     assert revoke.json() == {"status": "success"}
     assert api.grant().json() == {"error": "invalid_code"}
     assert api.remove_tags(SAMPLE_IDS, "VIP").json()["code"] == "INVALID_TOKEN"
-    assert api.grant("readonly").status_code == 200 and "access_token" in api.grant("readonly").json()
+    assert "access_token" in api.grant("readonly").json()
 
 
 def test_revoking_an_unknown_token_is_invalid_code(api: Api) -> None:
-    reply = api.session.post(f"{api.sandbox.url}/oauth/v2/token/revoke", params={"token": "1000.x.y"}, timeout=30)
+    reply = api.session.post(
+        f"{api.sandbox.url}/oauth/v2/token/revoke", params={"token": "1000.x.y"}, timeout=30
+    )
     assert reply.json() == {"error": "invalid_code"}
 
 

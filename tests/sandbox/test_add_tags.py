@@ -10,7 +10,9 @@ PLAIN = "2445013000000141005"
 
 
 def _module_tag_names(api: Api, module: str = "Contacts") -> set[str]:
-    return {tag["name"] for tag in api.get("/bigin/v2/settings/tags", params={"module": module}).json()["tags"]}
+    return {
+        tag["name"] for tag in api.get("/bigin/v2/settings/tags", params={"module": module}).json()["tags"]
+    }
 
 
 def test_add_tags_to_many_records_from_a_json_body_and_a_later_read_shows_them(api: Api) -> None:
@@ -86,6 +88,8 @@ def test_add_tags_refuses_more_than_500_ids(api: Api) -> None:
 
 
 def test_a_body_that_is_not_json_is_invalid_data(api: Api) -> None:
-    reply = api.post("/bigin/v2/Contacts/actions/add_tags", data="{not json", headers={"Content-Type": "application/json"})
+    reply = api.post(
+        "/bigin/v2/Contacts/actions/add_tags", data="{not json", headers={"Content-Type": "application/json"}
+    )
     assert reply.status_code == 400
     assert reply.json()["code"] == "INVALID_DATA"

@@ -19,7 +19,13 @@ def _error(reply: object) -> dict[str, object]:
 
 @pytest.mark.parametrize(
     "path",
-    ["/bigin/v2/Contacts/actions/remove_tag", "/bigin/v1/Contacts/actions/remove_tags", "/crm/v2/Leads", "/", REMOVE + "/"],
+    [
+        "/bigin/v2/Contacts/actions/remove_tag",
+        "/bigin/v1/Contacts/actions/remove_tags",
+        "/crm/v2/Leads",
+        "/",
+        REMOVE + "/",
+    ],
 )
 def test_an_unknown_path_is_invalid_url_pattern(api: Api, path: str) -> None:
     reply = api.post(path, params={"ids": SAMPLE_IDS[0], "tag_names": "VIP"})
@@ -45,7 +51,9 @@ def test_a_wrong_method_is_invalid_request_method(api: Api, method: str, path: s
 
 @pytest.mark.parametrize("module", ["Companies", "Deals", "contacts", "Leads"])
 def test_a_module_that_is_not_an_api_name_is_invalid_module(api: Api, module: str) -> None:
-    reply = api.post(f"/bigin/v2/{module}/actions/remove_tags", params={"ids": SAMPLE_IDS[0], "tag_names": "VIP"})
+    reply = api.post(
+        f"/bigin/v2/{module}/actions/remove_tags", params={"ids": SAMPLE_IDS[0], "tag_names": "VIP"}
+    )
     assert reply.status_code == 400
     assert _error(reply)["code"] == "INVALID_MODULE"
 
@@ -66,19 +74,31 @@ def test_a_user_without_permission_gets_no_permission_but_may_read(api: Api) -> 
     reply = api.remove_tags(SAMPLE_IDS, "VIP", token=noperm)
     assert reply.status_code == 403
     assert _error(reply)["code"] == "NO_PERMISSION"
-    add = api.post(f"/bigin/v2/Contacts/{SAMPLE_IDS[0]}/actions/add_tags", json={"tags": [{"name": "X"}]}, token=noperm)
+    add = api.post(
+        f"/bigin/v2/Contacts/{SAMPLE_IDS[0]}/actions/add_tags", json={"tags": [{"name": "X"}]}, token=noperm
+    )
     assert add.status_code == 403
     assert api.get(f"/bigin/v2/Contacts/{SAMPLE_IDS[0]}", token=noperm).status_code == 200
 
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "Bearer {token}"}, {"Authorization": "Zoho-oauthtoken"}, {"Authorization": "{token}"}],
+    [
+        {},
+        {"Authorization": "Bearer {token}"},
+        {"Authorization": "Zoho-oauthtoken"},
+        {"Authorization": "{token}"},
+    ],
 )
-def test_no_zoho_oauthtoken_header_is_authentication_failure(api: Api, session: object, headers: dict[str, str]) -> None:
+def test_no_zoho_oauthtoken_header_is_authentication_failure(
+    api: Api, session: object, headers: dict[str, str]
+) -> None:
     sent = {name: value.format(token=api.token) for name, value in headers.items()}
     reply = api.session.post(
-        f"{api.sandbox.url}{REMOVE}", params={"ids": SAMPLE_IDS[0], "tag_names": "VIP"}, headers=sent, timeout=30
+        f"{api.sandbox.url}{REMOVE}",
+        params={"ids": SAMPLE_IDS[0], "tag_names": "VIP"},
+        headers=sent,
+        timeout=30,
     )
     assert reply.status_code == 401
     assert _error(reply)["code"] == "AUTHENTICATION_FAILURE"
@@ -95,7 +115,12 @@ def test_an_expired_token_is_invalid_token(api: Api) -> None:
     api.sandbox.advance_clock(3600)
     reply = api.remove_tags(SAMPLE_IDS, "VIP")
     assert reply.status_code == 401
-    assert _error(reply) == {"code": "INVALID_TOKEN", "details": {}, "message": "invalid oauth token", "status": "error"}
+    assert _error(reply) == {
+        "code": "INVALID_TOKEN",
+        "details": {},
+        "message": "invalid oauth token",
+        "status": "error",
+    }
 
 
 def test_a_token_a_moment_before_expiry_still_works(api: Api) -> None:
@@ -109,4 +134,3 @@ def test_expire_access_tokens_makes_every_live_token_invalid(api: Api) -> None:
     assert api.remove_tags(SAMPLE_IDS, "VIP").json()["code"] == "INVALID_TOKEN"
     assert api.get("/bigin/v2/settings/modules", token=other).json()["code"] == "INVALID_TOKEN"
     assert api.remove_tags(SAMPLE_IDS, "VIP", token=api.token_for()).status_code == 200
-

@@ -31,7 +31,9 @@ def test_paging_through_get_records_yields_every_record_once_then_204(api: Api) 
         seen.extend(record["id"] for record in reply.json()["data"])
         page += 1
         if not info["more_records"]:
-            assert api.get("/bigin/v2/Contacts", params={"fields": "Last_Name", "page": page}).status_code == 204
+            assert (
+                api.get("/bigin/v2/Contacts", params={"fields": "Last_Name", "page": page}).status_code == 204
+            )
             break
     assert seen == list(api.sandbox.records("Contacts"))
 
@@ -45,7 +47,9 @@ def test_paging_through_get_records_yields_every_record_once_then_204(api: Api) 
         ({"fields": "Email", "per_page": "ten"}, "INVALID_DATA", {"param_name": "per_page"}),
     ],
 )
-def test_get_records_refuses_bad_parameters(api: Api, params: dict[str, object], code: str, details: dict[str, object]) -> None:
+def test_get_records_refuses_bad_parameters(
+    api: Api, params: dict[str, object], code: str, details: dict[str, object]
+) -> None:
     reply = api.get("/bigin/v2/Contacts", params=params)
     assert reply.status_code == 400
     assert reply.json()["code"] == code
@@ -89,7 +93,9 @@ def test_create_tags_adds_new_ones_and_reports_duplicates_per_tag(api: Api) -> N
     assert duplicate["code"] == "DUPLICATE_DATA"
     assert invalid["code"] == "INVALID_DATA"
     listed = api.get("/bigin/v2/settings/tags", params={"module": "Contacts"}).json()["tags"]
-    assert {"id": fresh["details"]["id"], "name": "Fresh"}.items() <= next(t for t in listed if t["name"] == "Fresh").items()
+    assert {"id": fresh["details"]["id"], "name": "Fresh"}.items() <= next(
+        t for t in listed if t["name"] == "Fresh"
+    ).items()
 
 
 def test_tag_settings_need_a_module(api: Api) -> None:

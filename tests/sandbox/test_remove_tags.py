@@ -43,7 +43,8 @@ def test_seed_sample_request_replies_in_the_seeds_shape_and_removes_the_tags(api
 
 
 def test_seed_sample_url_with_spaces_percent_encoded_as_curl_sends_it(api: Api) -> None:
-    path = f"/bigin/v2/Contacts/actions/remove_tags?ids={','.join(SAMPLE_IDS)}&tag_names=From%20Email,In%20progress"
+    query = f"ids={','.join(SAMPLE_IDS)}&tag_names=From%20Email,In%20progress"
+    path = f"/bigin/v2/Contacts/actions/remove_tags?{query}"
     reply = api.post(path)
     assert reply.status_code == 200
     assert api.sandbox.tags("Contacts", SAMPLE_IDS[0]) == []
@@ -163,7 +164,9 @@ def test_tags_of_other_records_and_modules_stay(api: Api) -> None:
 
 
 def test_single_record_endpoint_removes_tags_from_that_record_only(api: Api) -> None:
-    reply = api.post(f"/bigin/v2/Contacts/{SAMPLE_IDS[0]}/actions/remove_tags", params={"tag_names": "In progress"})
+    reply = api.post(
+        f"/bigin/v2/Contacts/{SAMPLE_IDS[0]}/actions/remove_tags", params={"tag_names": "In progress"}
+    )
     assert reply.status_code == 200
     assert reply.json()["data"] == [
         {
@@ -184,22 +187,28 @@ def test_single_record_endpoint_with_an_unknown_id_fails_that_record(api: Api, r
 
 
 def test_other_modules_remove_their_own_tags(api: Api) -> None:
-    deal_id, tags = next((i, [t["name"] for t in r["Tag"]]) for i, r in api.sandbox.records("Pipelines").items())
+    deal_id, tags = next(
+        (i, [t["name"] for t in r["Tag"]]) for i, r in api.sandbox.records("Pipelines").items()
+    )
     reply = api.post("/bigin/v2/Pipelines/actions/remove_tags", params={"ids": deal_id, "tag_names": tags[0]})
     assert reply.status_code == 200
     assert api.sandbox.tags("Pipelines", deal_id) == tags[1:]
 
 
 @pytest.mark.parametrize(
-    ("report", "first", "second"),
+    ("report", "expected"),
     [
-        ("after", [], ["From Webforms", "Newsletter"]),
-        ("changed", ["From Email", "In Progress"], []),
+        ("after", [[], ["From Webforms", "Newsletter"]]),
+        ("changed", [["From Email", "In Progress"], []]),
     ],
 )
 def test_details_tags_follow_the_configured_report(
-    bigin_sandbox_factory: Any, session: Any, small_seed: dict[str, Any], report: str, first: list[str], second: list[str]
+    bigin_sandbox_factory: Any,
+    session: Any,
+    small_seed: dict[str, Any],
+    report: str,
+    expected: list[list[str]],
 ) -> None:
     sandbox: Sandbox = bigin_sandbox_factory(seed=small_seed, tags_report=report)
     reply = make_api(sandbox, session).remove_tags(SAMPLE_IDS, "From Email,In progress")
-    assert [entry["details"]["tags"] for entry in reply.json()["data"]] == [first, second]
+    assert [entry["details"]["tags"] for entry in reply.json()["data"]] == expected

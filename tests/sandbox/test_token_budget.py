@@ -1,4 +1,4 @@
-"""The token budget as Zoho enforces it: 10 grants per refresh token in 10 minutes, 15 live tokens, lock-outs."""
+"""The token budget as Zoho enforces it: 10 grants per refresh token in 10 minutes, 15 live tokens."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ def test_the_eleventh_grant_in_ten_minutes_gets_access_denied_with_http_200(
     assert (stats["token_grants"], stats["access_denied"], stats["calls"]["token"]) == (10, 1, 11)
 
 
-def test_a_lockout_denies_every_grant_until_it_ends_then_the_budget_is_fresh(bigin_sandbox: Sandbox, session: requests.Session) -> None:
+def test_a_lockout_denies_every_grant_until_it_ends_then_the_budget_is_fresh(
+    bigin_sandbox: Sandbox, session: requests.Session
+) -> None:
     api = Api(bigin_sandbox, session, token="")
     _grants(api, 11)
     bigin_sandbox.advance_clock(600)  # the window has passed, the 15-minute lock-out has not
@@ -48,7 +50,9 @@ def test_the_budget_is_per_refresh_token(bigin_sandbox: Sandbox, session: reques
     assert "access_token" in api.grant("readonly").json()
 
 
-def test_the_window_slides_so_spaced_grants_never_trip_it(bigin_sandbox: Sandbox, session: requests.Session) -> None:
+def test_the_window_slides_so_spaced_grants_never_trip_it(
+    bigin_sandbox: Sandbox, session: requests.Session
+) -> None:
     api = Api(bigin_sandbox, session, token="")
     for _ in range(3):
         assert all("access_token" in reply.json() for reply in _grants(api, 10))
@@ -56,7 +60,9 @@ def test_the_window_slides_so_spaced_grants_never_trip_it(bigin_sandbox: Sandbox
     assert bigin_sandbox.stats()["access_denied"] == 0
 
 
-def test_a_sixteenth_live_token_invalidates_the_oldest(bigin_sandbox: Sandbox, session: requests.Session) -> None:
+def test_a_sixteenth_live_token_invalidates_the_oldest(
+    bigin_sandbox: Sandbox, session: requests.Session
+) -> None:
     api = Api(bigin_sandbox, session, token="")
     tokens = [api.token_for() for _ in range(8)]
     bigin_sandbox.advance_clock(601)  # keep inside the grant budget; the tokens live on (one hour)
@@ -78,7 +84,9 @@ def test_expired_tokens_do_not_count_as_live(bigin_sandbox: Sandbox, session: re
     assert all(api.get("/bigin/v2/settings/modules", token=token).status_code == 200 for token in newest)
 
 
-def test_force_lockout_denies_grants_and_can_be_short(bigin_sandbox: Sandbox, session: requests.Session) -> None:
+def test_force_lockout_denies_grants_and_can_be_short(
+    bigin_sandbox: Sandbox, session: requests.Session
+) -> None:
     api = Api(bigin_sandbox, session, token="")
     bigin_sandbox.force_lockout(bigin_sandbox.refresh_token, seconds=30)
     assert api.grant().json() == ACCESS_DENIED
@@ -87,7 +95,9 @@ def test_force_lockout_denies_grants_and_can_be_short(bigin_sandbox: Sandbox, se
     assert "access_token" in api.grant().json()
 
 
-def test_force_lockout_without_a_token_locks_every_refresh_token(bigin_sandbox: Sandbox, session: requests.Session) -> None:
+def test_force_lockout_without_a_token_locks_every_refresh_token(
+    bigin_sandbox: Sandbox, session: requests.Session
+) -> None:
     api = Api(bigin_sandbox, session, token="")
     bigin_sandbox.force_lockout()
     assert [api.grant(client).json() for client in bigin_sandbox.clients] == [ACCESS_DENIED] * 3
