@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_provider_bigin.sandbox.clients import ClientSpec
+from airflow_provider_bigin.sandbox.clients import ClientSpec, WriteDenial
 from airflow_provider_bigin.sandbox.scopes import parse_scope
 
 # Zoho answers OAuth errors in the body; the reference allows HTTP 200 or 400. The sandbox uses 200, the
@@ -70,7 +70,7 @@ class AccessToken:
     refresh_token: str
     client_name: str
     scopes: frozenset[str]
-    can_write: bool
+    write_denial: WriteDenial | None
     expires_at: float
 
 
@@ -150,7 +150,7 @@ class Accounts:
             refresh_token=refresh.token,
             client_name=refresh.client.name,
             scopes=parse_scope(refresh.scope),
-            can_write=refresh.client.can_write,
+            write_denial=refresh.client.write_denial,
             expires_at=now + self.policy.token_ttl,
         )
         refresh.live.append(token)

@@ -48,6 +48,11 @@ def no_permission(action: str) -> ApiError:
     return ApiError(403, "NO_PERMISSION", f"Permission denied to {action}", {"permissions": [action]})
 
 
+def authorization_failure(action: str) -> ApiError:
+    """The seed's second 403 (its HTTP status is unconfirmed: the sandbox answers 403, like NO_PERMISSION)."""
+    return ApiError(403, "AUTHORIZATION_FAILURE", f"User does not have sufficient privilege to {action}")
+
+
 def invalid_token() -> ApiError:
     """An expired, revoked, evicted or unknown access token (Zoho CRM's code for it)."""
     return ApiError(401, "INVALID_TOKEN", "invalid oauth token")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Literal
 
 from airflow_provider_bigin.sandbox.modules import MODULES
 from airflow_provider_bigin.sandbox.scopes import FULL_ACCESS_SCOPE
@@ -15,24 +16,38 @@ from airflow_provider_bigin.sandbox.scopes import FULL_ACCESS_SCOPE
 
 @dataclass(frozen=True)
 class ClientSpec:
-    """A Zoho API client, its refresh token, the token's scopes and whether its user may change records."""
+    """A Zoho API client, its refresh token, the token's scopes and whether its user may change records.
+
+    ``write_denial`` is None when the user may change records, else the 403 code its changes get: the seed
+    lists both NO_PERMISSION and AUTHORIZATION_FAILURE ("does not have sufficient privilege").
+    """
 
     name: str
     client_id: str
     client_secret: str
     refresh_token: str
     scope: str
-    can_write: bool = True
+    write_denial: WriteDenial | None = None
+
+    @property
+    def can_write(self) -> bool:
+        return self.write_denial is None
 
     def __repr__(self) -> str:
         return f"ClientSpec(name={self.name!r}, client_id={self.client_id!r}, scope={self.scope!r})"
+
+
+WriteDenial = Literal["NO_PERMISSION", "AUTHORIZATION_FAILURE"]
+WRITE_DENIALS: tuple[WriteDenial, ...] = ("NO_PERMISSION", "AUTHORIZATION_FAILURE")
 
 
 def _fixed_hex(purpose: str, name: str, length: int) -> str:
     return hashlib.sha256(f"bigin-sandbox:{purpose}:{name}".encode()).hexdigest()[:length]
 
 
-def make_client(name: str, scope: str = FULL_ACCESS_SCOPE, *, can_write: bool = True) -> ClientSpec:
+def make_client(
+    name: str, scope: str = FULL_ACCESS_SCOPE, *, write_denial: WriteDenial | None = None
+) -> ClientSpec:
     """A client whose credentials have Zoho's shapes (``1000.`` + 30 characters id, 42-hex secret)."""
     return ClientSpec(
         name=name,
@@ -40,7 +55,7 @@ def make_client(name: str, scope: str = FULL_ACCESS_SCOPE, *, can_write: bool = 
         client_secret=_fixed_hex("client-secret", name, 42),
         refresh_token=f"1000.{_fixed_hex('refresh-a', name, 32)}.{_fixed_hex('refresh-b', name, 32)}",
         scope=scope,
-        can_write=can_write,
+        write_denial=write_denial,
     )
 
 
@@ -49,9 +64,11 @@ READ_ONLY_SCOPE = ",".join(
 )
 
 # "default": everything; "readonly": no module WRITE scope (writes get 401 OAUTH_SCOPE_MISMATCH);
-# "noperm": full scopes but a user without permission to change records (writes get 403 NO_PERMISSION).
+# "noperm": full scopes but a user without permission to change records (writes get 403 NO_PERMISSION);
+# "noprivilege": the same with the seed's other 403 code (AUTHORIZATION_FAILURE).
 DEFAULT_CLIENTS: tuple[ClientSpec, ...] = (
     make_client("default"),
     make_client("readonly", READ_ONLY_SCOPE),
-    make_client("noperm", can_write=False),
+    make_client("noperm", write_denial="NO_PERMISSION"),
+    make_client("noprivilege", write_denial="AUTHORIZATION_FAILURE"),
 )

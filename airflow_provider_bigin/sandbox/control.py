@@ -89,7 +89,7 @@ def _add_state_routes(router: APIRouter, state: SandboxState) -> None:
                 "client_secret": client.client_secret,
                 "refresh_token": client.refresh_token,
                 "scope": client.scope,
-                "can_write": client.can_write,
+                "write_denial": client.write_denial,
             }
             for name, client in state.clients.items()
         }

@@ -14,7 +14,8 @@ A seed is the built-in demo data (``None``), a path to a JSON file, or the same 
       "tags": {"Contacts": ["Unused tag"]},  # tags that exist in a module without being on any record
       "clients": [                            # added to default/readonly/noperm (the same name replaces)
         {"name": "ci", "client_id": "1000.CI", "client_secret": "s3cret", "refresh_token": "1000.r.t",
-         "scope": "ZohoBigin.modules.ALL,ZohoBigin.settings.ALL", "can_write": true}
+         "scope": "ZohoBigin.modules.ALL,ZohoBigin.settings.ALL",
+         "write_denial": null}                # or "NO_PERMISSION" / "AUTHORIZATION_FAILURE": writes get 403
       ]
     }
 
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
 
-from airflow_provider_bigin.sandbox.clients import DEFAULT_CLIENTS, ClientSpec
+from airflow_provider_bigin.sandbox.clients import DEFAULT_CLIENTS, WRITE_DENIALS, ClientSpec
 from airflow_provider_bigin.sandbox.demo_data import demo_records
 from airflow_provider_bigin.sandbox.ids import is_record_id
 from airflow_provider_bigin.sandbox.modules import MODULES
@@ -187,13 +188,18 @@ def _clients(value: Any, where: str) -> tuple[ClientSpec, ...]:
         ]
         if missing:
             raise SeedError(f"{place} lacks {missing}")
+        denial = item.get("write_denial")
+        if denial is not None and denial not in WRITE_DENIALS:
+            raise SeedError(
+                f"{place}: write_denial must be null or one of {list(WRITE_DENIALS)}, not {denial!r}"
+            )
         by_name[str(item["name"])] = ClientSpec(
             name=str(item["name"]),
             client_id=str(item["client_id"]),
             client_secret=str(item["client_secret"]),
             refresh_token=str(item["refresh_token"]),
             scope=str(item.get("scope", FULL_ACCESS_SCOPE)),
-            can_write=bool(item.get("can_write", True)),
+            write_denial=denial,
         )
     clients = tuple(by_name.values())
     refresh_tokens = [client.refresh_token for client in clients]

@@ -69,16 +69,26 @@ def test_a_token_without_the_modules_write_scope_gets_scope_mismatch_naming_the_
     assert api.get("/bigin/v2/Contacts", params={"fields": "Email"}, token=readonly).status_code == 200
 
 
-def test_a_user_without_permission_gets_no_permission_but_may_read(api: Api) -> None:
-    noperm = api.token_for("noperm")
-    reply = api.remove_tags(SAMPLE_IDS, "VIP", token=noperm)
+@pytest.mark.parametrize(
+    ("client", "code", "message"),
+    [
+        ("noperm", "NO_PERMISSION", "Permission denied to remove tags"),
+        ("noprivilege", "AUTHORIZATION_FAILURE", "User does not have sufficient privilege to remove tags"),
+    ],
+)
+def test_a_user_without_permission_gets_403_but_may_read(
+    api: Api, client: str, code: str, message: str
+) -> None:
+    token = api.token_for(client)
+    reply = api.remove_tags(SAMPLE_IDS, "VIP", token=token)
     assert reply.status_code == 403
-    assert _error(reply)["code"] == "NO_PERMISSION"
+    assert (_error(reply)["code"], _error(reply)["message"]) == (code, message)
     add = api.post(
-        f"/bigin/v2/Contacts/{SAMPLE_IDS[0]}/actions/add_tags", json={"tags": [{"name": "X"}]}, token=noperm
+        f"/bigin/v2/Contacts/{SAMPLE_IDS[0]}/actions/add_tags", json={"tags": [{"name": "X"}]}, token=token
     )
     assert add.status_code == 403
-    assert api.get(f"/bigin/v2/Contacts/{SAMPLE_IDS[0]}", token=noperm).status_code == 200
+    assert api.sandbox.tags("Contacts", SAMPLE_IDS[0]) == ["From Email", "In Progress"]
+    assert api.get(f"/bigin/v2/Contacts/{SAMPLE_IDS[0]}", token=token).status_code == 200
 
 
 @pytest.mark.parametrize(

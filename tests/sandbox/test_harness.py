@@ -38,8 +38,8 @@ def test_connection_json_and_env_carry_the_same_connection_with_overrides(bigin_
 
 
 def test_every_configured_client_has_working_credentials(bigin_sandbox: Sandbox) -> None:
-    assert bigin_sandbox.clients == ["default", "readonly", "noperm"]
-    assert len({bigin_sandbox.credentials(name)["client_id"] for name in bigin_sandbox.clients}) == 3
+    assert bigin_sandbox.clients == ["default", "readonly", "noperm", "noprivilege"]
+    assert len({bigin_sandbox.credentials(name)["client_id"] for name in bigin_sandbox.clients}) == 4
     for name in bigin_sandbox.clients:
         assert bigin_sandbox.fetch_access_token(name).startswith("1000.")
     with pytest.raises(SandboxError, match="unknown client 'nobody'"):

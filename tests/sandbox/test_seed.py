@@ -111,7 +111,7 @@ def test_a_seed_file_gives_records_tags_and_clients(
     assert [record["Last_Name"] for record in records.values()] == ["Lovelace", "Without id"]
     assert all(len(record_id) == 19 for record_id in records)
     assert sandbox.records("Pipelines") == {}
-    assert set(sandbox.clients) == {"default", "readonly", "noperm", "ci"}
+    assert set(sandbox.clients) == {"default", "readonly", "noperm", "noprivilege", "ci"}
     api = make_api(sandbox, session)
     ci_token = api.token_for("ci")
     listed = api.get("/bigin/v2/settings/tags", params={"module": "Contacts"}, token=ci_token).json()["tags"]
