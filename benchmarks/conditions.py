@@ -1,0 +1,71 @@
+"""The conditions of a benchmark run: sizes, network latency, the concurrency cap, repetitions.
+
+The full run follows issue 8; the quick run keeps every scenario but shrinks sizes and latency so that the
+benchmark code runs in CI and cannot rot.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+# Bigin's limit on records per Remove Tags call (https://www.zoho.com/bigin/developer/docs/apis/api-limits.html).
+MAX_IDS_PER_CALL = 500
+
+
+@dataclass(frozen=True)
+class BenchConditions:
+    """One set of knobs for every scenario of a run."""
+
+    name: str
+    sizes: tuple[int, ...]  # N records per tag-removal run
+    latency_ms: float  # the sandbox's latency per API request (jitter: a fifth of it, the sandbox default)
+    max_concurrency: int  # the sandbox's cap on requests in flight, and the client's concurrency
+    loop_real_max: int  # the per-record loop (b) runs for real up to this N ...
+    loop_sample: int  # ... and above it on this many records, extrapolated to N
+    fanout_tasks: int  # task processes starting together on one connection
+    import_repeats: int  # fresh interpreters per import measurement (the median is reported)
+    memory_ids: int  # ids in the memory scenario
+    module: str = "Contacts"
+    tags: tuple[str, ...] = ("Newsletter", "Marketing")  # removed in every run; each record also keeps "VIP"
+
+    @property
+    def latency_seconds(self) -> float:
+        return self.latency_ms / 1000.0
+
+    def floor_calls(self, size: int) -> int:
+        """The fewest calls that can carry `size` ids: ceil(N/500)."""
+        return math.ceil(size / MAX_IDS_PER_CALL)
+
+    def floor_seconds(self, size: int) -> float:
+        """The latency-bound time: the calls in rounds of `max_concurrency`, one latency per round.
+
+        This is issue 8's ceil(N/500) x latency / concurrency whenever the calls fill whole rounds; when they
+        do not (1,000 ids make 2 calls), no run can take less than one round trip, so the round is counted.
+        """
+        return math.ceil(self.floor_calls(size) / self.max_concurrency) * self.latency_seconds
+
+
+FULL = BenchConditions(
+    name="full",
+    sizes=(1_000, 10_000, 100_000),
+    latency_ms=50.0,
+    max_concurrency=10,
+    loop_real_max=1_000,
+    loop_sample=200,
+    fanout_tasks=30,
+    import_repeats=7,
+    memory_ids=1_000_000,
+)
+
+QUICK = BenchConditions(
+    name="quick",
+    sizes=(300, 1_200),
+    latency_ms=2.0,
+    max_concurrency=10,
+    loop_real_max=300,
+    loop_sample=40,
+    fanout_tasks=6,
+    import_repeats=1,
+    memory_ids=20_000,
+)

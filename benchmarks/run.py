@@ -1,0 +1,92 @@
+"""`python -m benchmarks.run [--quick] [--output PATH]`: every scenario in one run, then RESULTS.md.
+
+The full run (issue 8's sizes, 50 ms latency, a cap of 10) rewrites benchmarks/RESULTS.md. The quick run is
+the same code at toy sizes and 2 ms latency, for CI; it writes a report only where --output says.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from importlib.metadata import version
+from pathlib import Path
+
+from benchmarks.conditions import FULL, QUICK, BenchConditions
+from benchmarks.fanout import run_fanout
+from benchmarks.import_cost import run_import_cost
+from benchmarks.memory import run_memory
+from benchmarks.report import BenchResults, Environment, headline, render
+from benchmarks.tag_removal import run_tag_removal
+from benchmarks.targets import check_all
+
+RESULTS_PATH = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def environment() -> Environment:
+    return Environment(
+        date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        python=platform.python_version(),
+        airflow=version("apache-airflow"),
+        http_provider=version("apache-airflow-providers-http"),
+        platform=f"{platform.system()} {platform.machine()}",
+        cpus=os.cpu_count() or 0,
+    )
+
+
+def run_all(conditions: BenchConditions, *, progress: Callable[[str], None] = print) -> BenchResults:
+    """Every scenario, one after the other, so that none competes with another for the CPUs."""
+    started = time.perf_counter()
+    logging.getLogger("airflow_provider_bigin").setLevel(logging.WARNING)  # progress lines say enough
+    # Airflow (HttpHook, the import probes) reads its home once: give it a throw-away one.
+    with tempfile.TemporaryDirectory(prefix="bigin-bench-airflow-home-") as home:
+        os.environ.setdefault("AIRFLOW_HOME", home)
+        progress(f"1. removing tags ({conditions.name}: N = {', '.join(f'{n:,}' for n in conditions.sizes)})")
+        tag_removal = run_tag_removal(conditions, progress=progress)
+        progress(f"2. fan-out of {conditions.fanout_tasks} task processes")
+        fanout = run_fanout(conditions, progress=progress)
+        progress(f"3. import cost (median of {conditions.import_repeats})")
+        imports = run_import_cost(conditions.import_repeats, progress=progress)
+        progress(f"4. memory at {conditions.memory_ids:,} ids")
+        memory = run_memory(conditions, progress=progress)
+    return BenchResults(
+        conditions=conditions,
+        environment=environment(),
+        tag_removal=tag_removal,
+        fanout=fanout,
+        imports=imports,
+        memory=memory,
+        targets=check_all(tag_removal, fanout, imports, memory),
+        wall_seconds=time.perf_counter() - started,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="toy sizes and low latency, every scenario (CI)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help=f"where to write the report (default: {RESULTS_PATH.name}; with --quick, nowhere)",
+    )
+    args = parser.parse_args(argv)
+    conditions = QUICK if args.quick else FULL
+    results = run_all(conditions)
+    output = args.output or (None if args.quick else RESULTS_PATH)
+    if output is not None:
+        output.write_text(render(results), encoding="utf-8")
+        print(f"wrote {output}")
+    for line in headline(results):
+        print(line)
+    print(f"benchmark finished in {results.wall_seconds:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
