@@ -49,7 +49,26 @@ class SandboxError(RuntimeError):
 
 
 class Sandbox:
-    """A running Zoho Accounts + Bigin API on 127.0.0.1; see the module docstring."""
+    """A Zoho Accounts + Bigin API on 127.0.0.1 (see the module docstring); every option is keyword-only.
+
+    :param port: port on 127.0.0.1; 0 picks a free one.
+    :param seed: None for the built-in demo data, a JSON seed file, or the parsed seed (see ``seed.py``).
+    :param latency_ms: added to every API and token call; ``jitter_ms`` varies it (default: a fifth of it).
+    :param faults: None, a named profile ("flaky", "soak"), a ``FaultProfile`` or a dict of shares such as
+        ``{"5xx": 0.1, "429": 0.05, "drop": 0.02, "drop_after": 0.01, "slow": 0.01, "slow_seconds": 5}``.
+    :param fault_seed: seed of the fault draws: the same seed gives the same faults in the same order.
+    :param token_ttl: access token lifetime in seconds (Zoho: 3600).
+    :param lockout_seconds: how long a tripped token budget locks a refresh token out.
+    :param grant_limit: grants per refresh token allowed within ``grant_window_seconds`` (Zoho: 10 in 600).
+    :param max_live_tokens: live access tokens per refresh token; one more evicts the oldest (Zoho: 15).
+    :param grant_code_ttl: lifetime of a self-client code from ``issue_grant_code``.
+    :param max_concurrency: API calls in flight past which the sandbox answers 429; None for no cap.
+    :param tags_report: what a SUCCESS entry lists in ``details.tags``: "before" (the record's tags before
+        the call, which matches the seed's sample), "after", or "changed".
+    :param api_domain: the ``api_domain`` token replies name; None for the sandbox's own URL.
+    :param process: False runs uvicorn in a daemon thread of this process; True runs the CLI in a subprocess.
+    :param startup_timeout: seconds to wait for the server to listen.
+    """
 
     def __init__(
         self,
@@ -108,19 +127,20 @@ class Sandbox:
         if self._server is not None:
             raise SandboxError("this sandbox is already running")
         seed = load_seed(self.config.seed)  # a bad seed fails here, in the caller, before any server starts
-        if self.process:
-            server = ProcessServer(self._cli_args())
-            self._server = server
-            server.start(self.startup_timeout)
-            self._url = server.url
-        else:
-            self._server = self._thread_server(seed)
-            self._server.start(self.startup_timeout)
-            self._url = f"http://127.0.0.1:{self._server.port}"
         try:
+            if self.process:
+                process_server = ProcessServer(self._cli_args())
+                self._server = process_server
+                process_server.start(self.startup_timeout)
+                self._url = process_server.url
+            else:
+                thread_server = self._thread_server(seed)
+                self._server = thread_server
+                thread_server.start(self.startup_timeout)
+                self._url = f"http://127.0.0.1:{thread_server.port}"
             self._clients = self._control("GET", "/clients")
-        except Exception:
-            self.stop()
+        except BaseException:
+            self.stop()  # nothing left running, and start() may be tried again
             raise
         return self
 
@@ -166,6 +186,7 @@ class Sandbox:
 
     def stop(self) -> None:
         server, self._server = self._server, None
+        self._url, self._clients = "", {}
         if server is not None:
             server.stop()
         if self._seed_file is not None:

@@ -13,7 +13,7 @@ Every method runs on the server's event loop thread, so no lock is needed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -173,10 +173,11 @@ class RecordStore:
     def remove_tags(self, module: str, record_ids: Sequence[str], names: Sequence[str]) -> list[TagChange]:
         """Take the named tags off each record; a tag the record lacks is no error (idempotent)."""
         keys = {tag_key(name) for name in names}
-        return [
-            self._change(module, record_id, lambda current: [k for k in current if k not in keys])
-            for record_id in record_ids
-        ]
+
+        def without_tags(current: list[str]) -> list[str]:
+            return [key for key in current if key not in keys]
+
+        return [self._change(module, record_id, without_tags) for record_id in record_ids]
 
     def add_tags(self, module: str, record_ids: Sequence[str], names: Sequence[str]) -> list[TagChange]:
         """Put the named tags on each record, creating them in the module's tag list when new."""
@@ -192,7 +193,7 @@ class RecordStore:
     def _is_known(self, module: str, record_id: str) -> bool:
         return is_record_id(record_id) and self.has_record(module, record_id)
 
-    def _change(self, module: str, record_id: str, update: Any) -> TagChange:
+    def _change(self, module: str, record_id: str, update: Callable[[list[str]], list[str]]) -> TagChange:
         if not self._is_known(module, record_id):
             return TagChange(record_id, found=False)
         data = self._modules[module]

@@ -6,6 +6,7 @@ so these tests exercise the plugin as a user's suite would.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,13 @@ class Api:
     ) -> requests.Response:
         params = {"ids": ",".join(ids), "tag_names": tag_names}
         return self.post("/bigin/v2/Contacts/actions/remove_tags", params=params, **kwargs)
+
+
+@pytest.fixture
+def secrets_in_urls(caplog: pytest.LogCaptureFixture) -> None:
+    """For a test that puts credentials in a query string on purpose (Zoho's revoke URL does): urllib3 logs
+    every URL at DEBUG, and no secret may reach a log."""
+    caplog.set_level(logging.INFO, logger="urllib3.connectionpool")
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 import requests
 
 from tests.sandbox.conftest import SAMPLE_IDS, Api, make_api
@@ -35,6 +36,7 @@ def test_refresh_grant_replies_like_zoho(api: Api) -> None:
     assert body["scope"] == "ZohoBigin.modules.ALL,ZohoBigin.settings.ALL"
 
 
+@pytest.mark.usefixtures("secrets_in_urls")
 def test_refresh_grant_fields_may_come_as_query_parameters(api: Api) -> None:
     credentials = api.sandbox.credentials()
     params = {
@@ -116,6 +118,7 @@ def test_a_self_client_code_carries_the_scope_it_was_issued_with(api: Api) -> No
     )
 
 
+@pytest.mark.usefixtures("secrets_in_urls")
 def test_revoking_a_refresh_token_kills_it_and_its_access_tokens(api: Api) -> None:
     revoke = api.session.post(
         f"{api.sandbox.url}/oauth/v2/token/revoke", params={"token": api.sandbox.refresh_token}, timeout=30
