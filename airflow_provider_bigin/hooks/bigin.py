@@ -121,12 +121,28 @@ class BiginHook(BaseHook):
         }[field]
         return ConnectionConfigError(f"connection {self.bigin_conn_id!r} has no {field} in {how}.")
 
+    def _connection(self) -> Connection:
+        try:
+            from airflow.sdk.exceptions import AirflowNotFoundException  # noqa: PLC0415
+        except ImportError:  # Airflow 3.1 defines it in core only
+            from airflow.exceptions import (  # type: ignore[no-redef,attr-defined,unused-ignore]  # noqa: PLC0415
+                AirflowNotFoundException,
+            )
+        try:
+            return self.get_connection(self.bigin_conn_id)
+        except AirflowNotFoundException:
+            name = "AIRFLOW_CONN_" + self.bigin_conn_id.upper()
+            raise ConnectionConfigError(
+                f"connection {self.bigin_conn_id!r} is not defined: create it in the Airflow UI (type "
+                f"{form.HOOK_NAME!r}) or set {name} to its JSON (see the README, 'Connection')."
+            ) from None
+
     def _get_conn_params(self) -> dict[str, Any]:
         """ClientSettings keyword arguments: the connection's fields, overridden by the hook's arguments.
 
         Overrides that are None are dropped, so that the connection's value (or the client's default) stays.
         """
-        conn = self.get_connection(self.bigin_conn_id)
+        conn = self._connection()
         params: dict[str, Any] = {
             "client_id": (conn.login or "").strip(),
             "client_secret": (conn.password or "").strip(),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from airflow.sdk import BaseOperator
 
@@ -126,7 +126,7 @@ class BiginTagsOperator(BaseOperator):
             client = self.hook.get_conn()
             plan = client.plan(self.action, module, ids, tags)
         except BiginError as error:
-            raise self._task_error(error) from error
+            self._raise_for_task(error)
         self.log.info(
             "%s on %s: %d records, tags %s, in %d calls%s.",
             plan.action,
@@ -145,7 +145,7 @@ class BiginTagsOperator(BaseOperator):
             if error.outcome is not None:
                 self._push(context, error.outcome)
                 self._log_summary(error.outcome)
-            raise self._task_error(error) from error
+            self._raise_for_task(error)
         return self._finish(context, outcome)
 
     # --- steps ----------------------------------------------------------------------------------------
@@ -217,11 +217,11 @@ class BiginTagsOperator(BaseOperator):
         return outcome.to_dicts()
 
     @staticmethod
-    def _task_error(error: BiginError) -> Exception:
+    def _raise_for_task(error: BiginError) -> NoReturn:
         """A permanent error fails the task without retries; a transient one lets Airflow retry it."""
         if fails_for_good(error):
-            return AirflowFailException(f"{type(error).__name__}: {error.message}")
-        return error
+            raise AirflowFailException(f"{type(error).__name__}: {error.message}") from error
+        raise error
 
 
 class RemoveTagsOperator(BiginTagsOperator):

@@ -86,6 +86,12 @@ def test_missing_field_raises_typed_error_naming_the_field_and_how_to_fill_it(
     assert bigin_sandbox.stats()["requests"] == 0
 
 
+def test_undefined_connection_raises_typed_error_saying_how_to_define_it() -> None:
+    with pytest.raises(ConnectionConfigError, match="'bigin_nowhere' is not defined") as raised:
+        BiginHook("bigin_nowhere").get_conn()
+    assert "AIRFLOW_CONN_BIGIN_NOWHERE" in str(raised.value)
+
+
 def test_invalid_extra_value_error_names_the_connection(use_connection: UseConnection) -> None:
     use_connection(offline_conn(data_center="mars"), conn_id="bigin_mars")
     with pytest.raises(ConnectionConfigError, match=r"^connection 'bigin_mars': Unknown data_center 'mars'"):

@@ -36,6 +36,10 @@ with DAG(
     )
     RemoveTagsOperator(task_id="unknown_module", module="Leads", record_ids=IDS, tag_names="Shape")
     RemoveTagsOperator(task_id="comma_in_tag", module="Contacts", record_ids=IDS, tag_names=["a,b"])
+    RemoveTagsOperator(
+        task_id="no_connection", bigin_conn_id="bigin_nowhere", module="Contacts", record_ids=IDS,
+        tag_names="X",
+    )
 """
 
 
@@ -56,6 +60,7 @@ def test_guards_settle_before_any_request_and_bigin_sees_nothing(
         "float_ids": "failed",
         "unknown_module": "failed",
         "comma_in_tag": "failed",
+        "no_connection": "failed",
     }
     # Not one request, not even for a token: a dry run plans without the network.
     stats = bigin_sandbox.stats()
@@ -77,10 +82,11 @@ def test_guards_settle_before_any_request_and_bigin_sees_nothing(
 
     # Input that no retry can fix fails at once, with a message that says what to change.
     tries = try_numbers(result.dag_id, result.run_id)
-    for task_id in ("over_max_records", "float_ids", "unknown_module", "comma_in_tag"):
+    for task_id in ("over_max_records", "float_ids", "unknown_module", "comma_in_tag", "no_connection"):
         assert tries[(task_id, -1)] == 1, task_id
         assert result.xcom_keys(task_id) == set(), task_id
     assert logs.lines("3 distinct record ids exceed max_records=2: nothing was sent")
     assert logs.lines("19-digit Bigin ids do not survive floats")
     assert logs.lines("Unknown module 'Leads'")
     assert logs.lines("contains a comma")
+    assert logs.lines("connection 'bigin_nowhere' is not defined")

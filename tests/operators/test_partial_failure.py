@@ -76,6 +76,7 @@ def test_policies_decide_the_task_state_after_every_record_was_tried(
     scope_results = result.xcom("scope_error")
     assert [entry["id"] for entry in scope_results] == ids["scope"]
     assert {entry["status"] for entry in scope_results} == {"error"}
+    assert {entry["code"] for entry in scope_results} <= {"OAUTH_SCOPE_MISMATCH", "NOT_ATTEMPTED"}
     assert result.xcom("scope_error", key="summary")["succeeded"] == 0
     assert logs.lines("ScopeMismatchError")
     assert logs.lines("ZohoBigin.modules")
