@@ -20,12 +20,14 @@ UV := $(BIN)/uv
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test lint format demo dist constraints clean
+.PHONY: help venv test lint format demo bench bench-quick dist constraints clean
 
 help:
 	@echo "make demo        run the example DAG against the bundled sandbox, offline"
 	@echo "make test        run the whole test suite (AIRFLOW_VERSION=$(OLDEST_AIRFLOW) for the oldest line)"
 	@echo "make lint        ruff (with Airflow's AIR rules) and mypy --strict"
+	@echo "make bench       measure calls, tokens, time, import cost and memory; rewrite benchmarks/RESULTS.md"
+	@echo "make bench-quick every benchmark scenario at toy sizes (what CI runs)"
 	@echo "make dist        build the sdist and the wheel into dist/"
 	@echo "make constraints regenerate the pinned constraints for both Airflow lines"
 
@@ -40,6 +42,15 @@ venv: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	$(BIN)/python demo/run_demo.py
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m benchmarks.run --quick
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
