@@ -137,7 +137,7 @@ with DAG(
         [{"sql": rule.query(), "parameters": {"module": rule.module, "tag": rule.tag}} for rule in RULES]
     )
 
-    @task
+    @task(show_return_value_in_logs=False)  # thousands of ids have no place in a log line
     def plan_removals(
         rule_breakers: Sequence[list[Sequence[str]]], counts: list[Sequence[Any]]
     ) -> list[dict[str, Any]]:
