@@ -49,7 +49,7 @@ EXTRA_FIELDS: Final[dict[str, tuple[str, str, dict[str, Any]]]] = {
     ),
     "timeout": (
         "Timeout (seconds)",
-        "Read timeout of each Bigin call; connecting gets at most 10 seconds. Default 30.",
+        "Read timeout of each Bigin call; connecting gets at most 10 seconds. Default 60.",
         {"type": ["number", "null"], "minimum": 1},
     ),
     "max_concurrency": (
