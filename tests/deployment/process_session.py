@@ -38,6 +38,20 @@ def session_members(session_id: int) -> list[int]:
     return members
 
 
+def proc_cmdlines() -> dict[int, str]:
+    """Command line of every live process, arguments joined by spaces."""
+    found = {}
+    for entry in _PROC.iterdir():
+        if entry.name.isdigit():
+            try:
+                raw = (entry / "cmdline").read_bytes()
+            except OSError:  # the process ended while we looked
+                continue
+            if raw:  # zombies and kernel threads have none
+                found[int(entry.name)] = raw.replace(b"\0", b" ").decode(errors="replace").strip()
+    return found
+
+
 def _signal_all(pids: Sequence[int], signum: int) -> None:
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):  # it ended meanwhile

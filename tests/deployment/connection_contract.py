@@ -1,0 +1,38 @@
+"""The Bigin connection as the form must show it: the contract of issue 3, written apart from the form code.
+
+Field names, which are secret and the defaults come from the issue, not from ``connection_form.py``, so that
+a field dropped from (or added to) the declared form fails the UI check. Labels are the declared ones: the
+check proves that Airflow shows them, while their wording belongs to ``connection_form.py``.
+"""
+
+from __future__ import annotations
+
+from airflow_provider_bigin import connection_form
+from tests.deployment.ui_form import FormContract
+
+#: The connection contract (issue 3): login = client id, password = client secret, and these extras.
+EXTRA_FIELD_NAMES = (
+    "refresh_token",
+    "data_center",
+    "accounts_url",
+    "api_domain",
+    "timeout",
+    "max_concurrency",
+    "token_cache",
+)
+
+
+def _declared_label(name: str) -> str:
+    declared = connection_form.EXTRA_FIELDS.get(name)
+    return declared[0] if declared else f"<{name} is not declared in connection_form.py>"
+
+
+CONTRACT = FormContract(
+    fields={
+        "login": "Client ID",
+        "password": "Client Secret",
+        **{name: _declared_label(name) for name in EXTRA_FIELD_NAMES},
+    },
+    secrets=frozenset({"password", "refresh_token"}),
+    defaults={"data_center": "us", "token_cache": "auto"},
+)
