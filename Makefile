@@ -44,7 +44,7 @@ test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 demo: $(STAMP)
-	$(BIN)/python demo/run_demo.py
+	$(BIN)/python -m demo.run_demo
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
