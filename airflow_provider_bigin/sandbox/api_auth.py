@@ -43,7 +43,7 @@ def require_scope(access: AccessToken, accepted: Sequence[str]) -> None:
 
 
 def require_write_permission(access: AccessToken, action: str) -> None:
-    if access.write_denial == "AUTHORIZATION_FAILURE":
+    if access.write_denial == "AUTHORIZATION_FAILED":
         raise api_errors.authorization_failure(action)
     if access.write_denial is not None:
         raise api_errors.no_permission(action)

@@ -50,7 +50,7 @@ def no_permission(action: str) -> ApiError:
 
 def authorization_failure(action: str) -> ApiError:
     """The seed's second 403 (its HTTP status is unconfirmed: the sandbox answers 403, like NO_PERMISSION)."""
-    return ApiError(403, "AUTHORIZATION_FAILURE", f"User does not have sufficient privilege to {action}")
+    return ApiError(403, "AUTHORIZATION_FAILED", f"User does not have sufficient privilege to {action}")
 
 
 def invalid_token() -> ApiError:

@@ -19,7 +19,7 @@ class ClientSpec:
     """A Zoho API client, its refresh token, the token's scopes and whether its user may change records.
 
     ``write_denial`` is None when the user may change records, else the 403 code its changes get: the seed
-    lists both NO_PERMISSION and AUTHORIZATION_FAILURE ("does not have sufficient privilege").
+    lists both NO_PERMISSION and AUTHORIZATION_FAILED ("does not have sufficient privilege").
     """
 
     name: str
@@ -37,8 +37,8 @@ class ClientSpec:
         return f"ClientSpec(name={self.name!r}, client_id={self.client_id!r}, scope={self.scope!r})"
 
 
-WriteDenial = Literal["NO_PERMISSION", "AUTHORIZATION_FAILURE"]
-WRITE_DENIALS: tuple[WriteDenial, ...] = ("NO_PERMISSION", "AUTHORIZATION_FAILURE")
+WriteDenial = Literal["NO_PERMISSION", "AUTHORIZATION_FAILED"]
+WRITE_DENIALS: tuple[WriteDenial, ...] = ("NO_PERMISSION", "AUTHORIZATION_FAILED")
 
 
 def _fixed_hex(purpose: str, name: str, length: int) -> str:
@@ -65,10 +65,10 @@ READ_ONLY_SCOPE = ",".join(
 
 # "default": everything; "readonly": no module WRITE scope (writes get 401 OAUTH_SCOPE_MISMATCH);
 # "noperm": full scopes but a user without permission to change records (writes get 403 NO_PERMISSION);
-# "noprivilege": the same with the seed's other 403 code (AUTHORIZATION_FAILURE).
+# "noprivilege": the same with the seed's other 403 code (AUTHORIZATION_FAILED).
 DEFAULT_CLIENTS: tuple[ClientSpec, ...] = (
     make_client("default"),
     make_client("readonly", READ_ONLY_SCOPE),
     make_client("noperm", write_denial="NO_PERMISSION"),
-    make_client("noprivilege", write_denial="AUTHORIZATION_FAILURE"),
+    make_client("noprivilege", write_denial="AUTHORIZATION_FAILED"),
 )

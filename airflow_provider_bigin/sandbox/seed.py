@@ -15,7 +15,7 @@ A seed is the built-in demo data (``None``), a path to a JSON file, or the same 
       "clients": [                            # added to default/readonly/noperm (the same name replaces)
         {"name": "ci", "client_id": "1000.CI", "client_secret": "s3cret", "refresh_token": "1000.r.t",
          "scope": "ZohoBigin.modules.ALL,ZohoBigin.settings.ALL",
-         "write_denial": null}                # or "NO_PERMISSION" / "AUTHORIZATION_FAILURE": writes get 403
+         "write_denial": null}                # or "NO_PERMISSION" / "AUTHORIZATION_FAILED": writes get 403
       ]
     }
 

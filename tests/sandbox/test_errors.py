@@ -73,7 +73,7 @@ def test_a_token_without_the_modules_write_scope_gets_scope_mismatch_naming_the_
     ("client", "code", "message"),
     [
         ("noperm", "NO_PERMISSION", "Permission denied to remove tags"),
-        ("noprivilege", "AUTHORIZATION_FAILURE", "User does not have sufficient privilege to remove tags"),
+        ("noprivilege", "AUTHORIZATION_FAILED", "User does not have sufficient privilege to remove tags"),
     ],
 )
 def test_a_user_without_permission_gets_403_but_may_read(
