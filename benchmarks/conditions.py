@@ -21,6 +21,7 @@ class BenchConditions:
     sizes: tuple[int, ...]  # N records per tag-removal run
     latency_ms: float  # the sandbox's latency per API request (jitter: a fifth of it, the sandbox default)
     max_concurrency: int  # the sandbox's cap on requests in flight, and the client's concurrency
+    repeats: int  # runs of (a) and (c) at each N, taking turns; the median time is reported
     loop_real_max: int  # the per-record loop (b) runs for real up to this N ...
     loop_sample: int  # ... and above it on this many records, extrapolated to N
     fanout_tasks: int  # task processes starting together on one connection
@@ -51,10 +52,11 @@ FULL = BenchConditions(
     sizes=(1_000, 10_000, 100_000),
     latency_ms=50.0,
     max_concurrency=10,
+    repeats=3,
     loop_real_max=1_000,
-    loop_sample=200,
+    loop_sample=100,
     fanout_tasks=30,
-    import_repeats=7,
+    import_repeats=5,
     memory_ids=1_000_000,
 )
 
@@ -63,6 +65,7 @@ QUICK = BenchConditions(
     sizes=(300, 1_200),
     latency_ms=2.0,
     max_concurrency=10,
+    repeats=1,
     loop_real_max=300,
     loop_sample=40,
     fanout_tasks=6,

@@ -16,6 +16,10 @@ import requests
 TIMEOUT_SECONDS = 30
 
 
+class TokenRefused(RuntimeError):
+    """The token endpoint answered without a token (for instance Zoho's `Access Denied` budget reply)."""
+
+
 @dataclass(frozen=True)
 class LoopTiming:
     token_seconds: float  # the task's token grant
@@ -47,7 +51,7 @@ def fetch_token(accounts_url: str, client_id: str, client_secret: str, refresh_t
     response.raise_for_status()
     reply = response.json()
     if "access_token" not in reply:
-        raise RuntimeError(f"token grant refused: {reply.get('error')}")
+        raise TokenRefused(f"token grant refused: {reply.get('error')}")
     return str(reply["access_token"])
 
 

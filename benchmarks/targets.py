@@ -33,11 +33,17 @@ def mb(mib: float) -> float:
 
 def check_calls(result: TagRemovalResult) -> TargetCheck:
     conditions = result.conditions
-    pairs = [(result.run("a", size).calls, conditions.floor_calls(size)) for size in conditions.sizes]
-    measured = ", ".join(f"{calls:,} (floor {floor:,})" for calls, floor in pairs)
-    met = all(calls == floor for calls, floor in pairs)
+    pairs = [
+        ([run.calls for run in result.repeats("a", size)], conditions.floor_calls(size))
+        for size in conditions.sizes
+    ]
+    measured = ", ".join(
+        f"{'/'.join(f'{calls:,}' for calls in sorted(set(calls)))} (floor {floor:,})"
+        for calls, floor in pairs
+    )
+    met = all(calls == floor for repeats, floor in pairs for calls in repeats)
     why = "" if met else "calls above the floor are re-sent requests: see the 429 and retry columns"
-    return TargetCheck("(a) makes exactly ceil(N/500) calls", measured, met, why)
+    return TargetCheck("(a) makes exactly ceil(N/500) calls, in every repeat", measured, met, why)
 
 
 def check_latency_bound(result: TagRemovalResult) -> TargetCheck:
@@ -53,7 +59,7 @@ def check_latency_bound(result: TagRemovalResult) -> TargetCheck:
         causes = [f"{run.seconds - LATENCY_BOUND_FACTOR * bound:.2f} s over"]
         if service_bound > bound:
             causes.append(
-                f"the sandbox itself needs {result.service_seconds * 1000:.0f} ms to serve one "
+                f"the sandbox itself needs {result.service_seconds[size] * 1000:.0f} ms to serve one "
                 f"{min(size, MAX_IDS_PER_CALL)}-id call and serves one at a time (one event "
                 f"loop), so {conditions.floor_calls(size):,} calls cannot end before {service_bound:.2f} s, "
                 f"whatever the client; (a) took {run.seconds / service_bound:.2f}x that"
