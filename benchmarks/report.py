@@ -48,6 +48,10 @@ def _header(*titles: str, align: str = "") -> list[str]:
     return [_row(*titles), "|" + "|".join(marks[a] for a in align.ljust(len(titles), "r")) + "|"]
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def _int(value: float) -> str:
     return f"{round(value):,}"
 
@@ -91,6 +95,7 @@ def _bound_rows(result: TagRemovalResult, size: int) -> list[str]:
     calls = conditions.floor_calls(size)
     latency_bound = conditions.floor_seconds(size)
     service_bound = result.service_bound_seconds(size)
+    bare = result.bare_median(size)
     return [
         _row(
             f"{size:,}",
@@ -103,6 +108,18 @@ def _bound_rows(result: TagRemovalResult, size: int) -> list[str]:
             f"(a) = {_ratio(base.calls, calls)}",
             NONE,
             f"(a) = {_ratio(base.seconds, latency_bound)}",
+        ),
+        _row(
+            f"{size:,}",
+            f"bare: the floor's calls, {conditions.max_concurrency} at a time, replies unparsed",
+            f"{calls:,}",
+            NONE,
+            NONE,
+            _seconds(bare),
+            _int(size / bare),
+            NONE,
+            NONE,
+            f"(a) = {_ratio(base.seconds, bare)}",
         ),
         _row(
             f"{size:,}",
@@ -174,20 +191,24 @@ def _tag_removal(result: TagRemovalResult) -> list[str]:
         "",
         f"- Latency-bound time = ceil(calls / {conditions.max_concurrency}) x {conditions.latency_ms:g} ms. "
         f"It is issue 8's ceil(N/500) x latency / concurrency when the calls fill whole rounds of "
-        f"{conditions.max_concurrency}; a partial round ({smallest_calls} calls at "
+        f"{conditions.max_concurrency}; a partial round ({_plural(smallest_calls, 'call')} at "
         f"{min(conditions.sizes):,} ids) still takes one round trip, so it counts as one.",
         "- Sandbox-bound time = calls x the median time the sandbox took to answer one call sent alone at "
         f"zero latency, measured just before each N's runs ({service}; loopback round trip included). The "
         "sandbox is one Python event loop and does one call's work at a time, so no client can beat this "
         "bound against it. Zoho's servers are not one event loop.",
+        "- Bare: the floor's calls sent by plain threads over pooled sessions, replies read as bytes and "
+        "never parsed (benchmarks/bare_calls.py), after one token grant as (a) has: what this sandbox and "
+        "machine allow any client. (a) "
+        "divided by it is the client's own cost: token, validation, parsing, per-record results.",
         f"- (b) ran for real up to {conditions.loop_real_max:,} records; above that on the first "
         f"{conditions.loop_sample:,} records, its time extrapolated as token time + N x the measured time "
         "per call. Its calls (one per record), token grant (one per task) and credits (measured credits per "
         "call x N) are exact by construction.",
         f"- (c) ran for real at every N: {conditions.floor_calls(largest):,} sequential calls at "
         f"{largest:,}.",
-        f"- (a) and (c) ran {conditions.repeats} times at each N, taking turns; the tables show the run of "
-        "median time. Each run starts cold: its one token grant is in its time.",
+        f"- (a) and (c) ran {_plural(conditions.repeats, 'time')} at each N, taking turns; the tables show "
+        "the run of median time. Each run starts cold: its one token grant is in its time.",
         "- Credits follow the sandbox's model of Zoho's: 1 per single-record call; per bulk tag call, 1 per "
         "50 records, at most 10.",
     ]

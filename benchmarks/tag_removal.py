@@ -20,6 +20,7 @@ from typing import Any
 import requests
 
 from airflow_provider_bigin.sandbox import Sandbox
+from benchmarks.bare_calls import send_bare
 from benchmarks.conditions import MAX_IDS_PER_CALL, BenchConditions
 from benchmarks.http_hook_batches import remove_tags_with_http_hook
 from benchmarks.per_record_loop import remove_tags_one_by_one
@@ -68,10 +69,16 @@ class TagRemovalResult:
     conditions: BenchConditions
     runs: tuple[WayRun, ...]  # every run, repeats included
     service_seconds: dict[int, float]  # by N: the sandbox's time to serve one full call alone, just before
+    bare_seconds: dict[
+        int, tuple[float, ...]
+    ]  # by N: the floor's calls sent bare (bare_calls.py), per repeat
 
     def service_bound_seconds(self, size: int) -> float:
         """The sandbox serves one request at a time (one event loop): its calls take at least this long."""
         return self.conditions.floor_calls(size) * self.service_seconds[size]
+
+    def bare_median(self, size: int) -> float:
+        return statistics.median(self.bare_seconds[size])
 
     def repeats(self, way: str, size: int) -> list[WayRun]:
         runs = [run for run in self.runs if run.way == way and run.size == size]
@@ -220,6 +227,22 @@ def _run_http_hook(sb: Sandbox, conditions: BenchConditions, ids: list[str]) -> 
     )
 
 
+def _run_bare(sb: Sandbox, conditions: BenchConditions, ids: list[str]) -> float:
+    """The bare calls, with one token grant first, as (a) has."""
+    sb.reset()
+    started = time.perf_counter()
+    token = sb.fetch_access_token()
+    token_seconds = time.perf_counter() - started
+    return token_seconds + send_bare(
+        api_domain=sb.url,
+        token=token,
+        module=conditions.module,
+        record_ids=ids,
+        tags=conditions.tags,
+        concurrency=conditions.max_concurrency,
+    )
+
+
 def _progress_line(run: WayRun) -> str:
     note = f" (sample of {run.sample:,}, extrapolated)" if run.extrapolated else ""
     return (
@@ -236,6 +259,7 @@ def run_tag_removal(
     all_ids = record_ids(largest)
     runs: list[WayRun] = []
     service_seconds: dict[int, float] = {}
+    bare: dict[int, list[float]] = {}
     with (
         tempfile.TemporaryDirectory(prefix="bigin-bench-tokens-") as token_root,
         Sandbox(
@@ -252,7 +276,10 @@ def run_tag_removal(
                 f"  N={size:>7,} the sandbox serves a {min(size, MAX_IDS_PER_CALL)}-id call alone in "
                 f"{service_seconds[size] * 1000:.1f} ms"
             )
+            bare[size] = []
             for _ in range(conditions.repeats):  # (a) and (c) take turns, so that noise hits both alike
+                bare[size].append(_run_bare(sb, conditions, ids))
+                progress(f"  N={size:>7,} bare calls {bare[size][-1]:8.2f} s")
                 for run in (
                     _run_client(sb, conditions, ids, Path(token_root)),
                     _run_http_hook(sb, conditions, ids),
@@ -261,4 +288,9 @@ def run_tag_removal(
                     progress(_progress_line(run))
             runs.append(_run_loop(sb, conditions, ids))
             progress(_progress_line(runs[-1]))
-    return TagRemovalResult(conditions=conditions, runs=tuple(runs), service_seconds=service_seconds)
+    return TagRemovalResult(
+        conditions=conditions,
+        runs=tuple(runs),
+        service_seconds=service_seconds,
+        bare_seconds={size: tuple(times) for size, times in bare.items()},
+    )

@@ -64,6 +64,13 @@ def check_latency_bound(result: TagRemovalResult) -> TargetCheck:
                 f"loop), so {conditions.floor_calls(size):,} calls cannot end before {service_bound:.2f} s, "
                 f"whatever the client; (a) took {run.seconds / service_bound:.2f}x that"
             )
+        bare = result.bare_median(size)
+        causes.append(
+            f"the same calls sent bare (threads, replies unparsed) took {bare:.2f} s on this machine, so "
+            f"{run.seconds - bare:.2f} s ({run.seconds / bare:.2f}x) is the client's own work: token, "
+            "validation, parsing 500-entry replies and building per-record results, in threads that share "
+            "one GIL"
+        )
         if run.rejected:
             causes.append(
                 f"{run.rejected} calls refused by the concurrency cap (429) and re-sent after a backoff"

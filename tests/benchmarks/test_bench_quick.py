@@ -29,6 +29,7 @@ def test_client_makes_exactly_the_floor_of_calls_with_one_grant(results: BenchRe
             assert run.token_grants == 1
             assert run.failed == 0
             assert run.credits == results.tag_removal.run("c", size).credits
+        assert len(results.tag_removal.bare_seconds[size]) == QUICK.repeats
 
 
 def test_per_record_loop_costs_one_call_and_one_credit_per_record(results: BenchResults) -> None:
