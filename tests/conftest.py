@@ -87,6 +87,14 @@ class DagRunResult:
 RunDag = Callable[..., DagRunResult]
 
 
+def _delete_variables() -> None:
+    from airflow.models.variable import Variable
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        session.query(Variable).delete()
+
+
 @pytest.fixture
 def run_dag(airflow_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunDag]:
     """Write a DAG file into the DAGs folder, run it with ``dag.test()`` and report the run.
@@ -94,6 +102,7 @@ def run_dag(airflow_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunDa
     ``run_dag(source, dag_id, env={...}, run_conf={...})``: ``source`` is the DAG file's text; ``env`` is set
     for the run (connections as ``AIRFLOW_CONN_*``). The file is removed afterwards so runs stay independent.
     """
+    _delete_variables()  # a token cached by an earlier test would belong to a sandbox since reset
     written: list[Path] = []
 
     def run(
