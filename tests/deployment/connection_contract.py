@@ -36,3 +36,17 @@ CONTRACT = FormContract(
     secrets=frozenset({"password", "refresh_token"}),
     defaults={"data_center": "us", "token_cache": "auto"},
 )
+
+#: Airflow 3.1's UI renders every extra field as plain text (its form knows no ``format: password``; 3.2 added
+#: it), so there the refresh token cannot be masked by any provider: the contract on 3.1 says so explicitly.
+AIRFLOW_3_1_CONTRACT = FormContract(
+    fields=CONTRACT.fields,
+    secrets=frozenset({"password"}),
+    defaults=CONTRACT.defaults,
+)
+
+
+def contract_for(airflow_version: str) -> FormContract:
+    """The contract the form of this Airflow version can meet."""
+    major, minor = (int(part) for part in airflow_version.split(".")[:2])
+    return AIRFLOW_3_1_CONTRACT if (major, minor) < (3, 2) else CONTRACT

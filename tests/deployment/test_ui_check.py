@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from airflow import __version__ as airflow_version
 
 from airflow_provider_bigin import connection_form
 from airflow_provider_bigin.sandbox import Sandbox
 from demo.warehouse import WAREHOUSE_CONN_ID, build_warehouse, warehouse_connection_env
 from tests.deployment.airflow_deployment import AirflowDeployment
 from tests.deployment.browser import CHROMIUM, browser_pids, chromium_page
-from tests.deployment.connection_contract import CONTRACT
+from tests.deployment.connection_contract import contract_for
 from tests.deployment.ui_form import FormContract, form_problems, parse_form
 from tests.deployment.ui_xcom import xcom_view_problems
 
@@ -37,6 +38,7 @@ DAG_ID = "example_bigin_data_quality"
 TASK_ID = "remove_tags"
 CONN_ID = connection_form.DEFAULT_CONN_ID
 
+CONTRACT = contract_for(airflow_version)
 #: The contract with one field more, that no form shows: the check must fail on the real page.
 CONTRACT_WITH_A_FIELD_TOO_MANY = FormContract(
     fields={**CONTRACT.fields, "region_hint": "Region Hint"}, secrets=CONTRACT.secrets
@@ -54,15 +56,21 @@ def _screenshot_dir(tmp_path: Path) -> Path:
 
 
 def _choose(page: Page, label: str, option: str) -> None:
-    """Pick an option of one of the UI's searchable selects."""
+    """Pick an option of a select: a searchable react-select (Airflow 3.2+) or a Chakra select (3.1)."""
     select = page.get_by_role("combobox", name=label)
     select.click()
-    select.fill(option)
-    select.press("Enter")
+    if select.evaluate("element => element.tagName") == "INPUT":
+        select.fill(option)
+        select.press("Enter")
+    else:
+        page.get_by_role("option", name=option, exact=True).click()
 
 
 def _open_add_connection_form(page: Page, url: str) -> None:
     """The Add Connection dialog for a Bigin connection, with its extra's JSON view open."""
+    # Sign in first (all-admins mode: no credentials; the cookie is set at once), then go to the page:
+    # Airflow 3.1 would otherwise send the browser through its login and on to its home page.
+    page.goto(f"{url}/auth/token/login")
     page.goto(f"{url}/connections")
     page.get_by_role("button", name="Add Connection").click()
     dialog = page.get_by_role("dialog")
@@ -70,6 +78,10 @@ def _open_add_connection_form(page: Page, url: str) -> None:
     _choose(page, "Connection Type", connection_form.HOOK_NAME)
     dialog.locator("input[name=element_refresh_token]").wait_for(state="attached")
     _open_section(page, "Extra Fields JSON")
+    # The JSON view draws its text after the section opens: wait until it shows the extra's keys.
+    page.wait_for_function(
+        "() => document.querySelector('[role=dialog]').innerText.includes('\"data_center\"')"
+    )
 
 
 def _open_section(page: Page, title: str) -> None:
@@ -87,7 +99,8 @@ def _fill_connection(page: Page, connection: dict[str, Any], shots: Path) -> Non
     dialog.locator("input[name=element_refresh_token]").fill(extra["refresh_token"])
     dialog.locator("input[name=element_accounts_url]").fill(extra["accounts_url"])
     dialog.locator("input[name=element_api_domain]").fill(extra["api_domain"])
-    if not dialog.locator("input[name=element_token_cache]").input_value():
+    shown = {f.name: f.value for f in parse_form(dialog.inner_html())[0]}
+    if shown.get("token_cache") != "auto":
         _choose(page, "Token Cache", "auto")  # the form should have shown its default: reported above
     _open_section(page, "Standard Fields")
     dialog.locator("input[name=login]").fill(connection["login"])
@@ -169,6 +182,8 @@ def test_connection_form_and_xcom_view_show_what_the_contract_says(
     shots = _screenshot_dir(tmp_path)
     profile = tmp_path / "chromium-profile"
     problems: list[str] = []
+    artifacts = tmp_path / "artifacts"  # what the checks read, for a failure's post-mortem
+    artifacts.mkdir()
 
     deployment = AirflowDeployment(home, dags, env=env)
     with deployment, chromium_page(profile) as page:
@@ -177,7 +192,9 @@ def test_connection_form_and_xcom_view_show_what_the_contract_says(
         # The form: exactly the contract's fields, secrets as password fields, unused fields hidden.
         _open_add_connection_form(page, deployment.url)
         dialog = page.get_by_role("dialog")
-        fields, text = parse_form(dialog.inner_html())
+        form_html = dialog.inner_html()
+        (artifacts / "connection-form.html").write_text(form_html)
+        fields, text = parse_form(form_html)
         problems += form_problems(fields, text, CONTRACT)
         assert any(
             "'region_hint'" in problem
@@ -216,7 +233,9 @@ def test_connection_form_and_xcom_view_show_what_the_contract_says(
         page.get_by_role("button", name="Expand all extra JSON").click()
         table = page.locator("table")
         table.get_by_text('"requested"').wait_for()
-        problems += xcom_view_problems(table.inner_text(), results, summary)
+        view_text = table.inner_text()
+        (artifacts / "xcom-view.txt").write_text(view_text)
+        problems += xcom_view_problems(view_text, results, summary)
         page.set_viewport_size({"width": 1280, "height": 1280})  # the whole summary in the picture
         page.screenshot(path=str(shots / "xcom-results.png"))
         page_text = page.inner_text("body")
@@ -225,4 +244,4 @@ def test_connection_form_and_xcom_view_show_what_the_contract_says(
     # Everything this test started has stopped: Airflow's components, task processes, the browser.
     assert deployment.leftover_pids() == []
     assert browser_pids(profile) == []
-    assert problems == []
+    assert not problems, f"what users see is wrong (pages kept in {artifacts}):\n" + "\n".join(problems)

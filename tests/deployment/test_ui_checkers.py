@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.deployment.connection_contract import CONTRACT
+from tests.deployment.connection_contract import CONTRACT, contract_for
 from tests.deployment.ui_form import form_problems, parse_form
 from tests.deployment.ui_xcom import xcom_view_problems
 
@@ -177,3 +177,12 @@ def test_xcom_check_fails_when_the_view_lacks_the_summary() -> None:
 
     assert problems[0] == "the XCom 'summary' is not listed"
     assert "the summary's requested (2) is not shown" in problems
+
+
+def test_contract_on_airflow_3_1_accepts_the_refresh_token_in_clear_and_nothing_else() -> None:
+    controls = {**_controls(), "refresh_token": _input("element_refresh_token")}
+    fields, text = parse_form(_dialog(controls))
+
+    assert form_problems(fields, text, contract_for("3.1.8")) == []
+    assert form_problems(fields, text, contract_for("3.3.2")) != []
+    assert contract_for("3.1.8").fields == contract_for("3.3.2").fields

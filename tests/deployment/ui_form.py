@@ -4,7 +4,9 @@ The dialog is parsed with the standard library's HTML parser, not in the browser
 fed a page that lacks a field and be seen to fail (``test_ui_checkers.py``), without a browser. Airflow 3's
 UI (Chakra UI) renders every form field as ``data-scope="field" data-part="root"`` holding a label and a
 named control: ``login``/``password``/``description`` for standard fields, ``element_<name>`` for the fields
-of ``conn-fields`` that are stored in ``extra``. Fields the UI hides are not rendered at all.
+of the connection's extra. A choice is a react-select with a hidden named input (Airflow 3.2+), or a Chakra
+select whose root is ``id="select:element_<name>"`` and shows its value in a ``value-text`` part (3.1).
+Fields the UI hides are not rendered at all.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class _OpenField:
     depth: int
     label: list[str] = field(default_factory=list)
     controls: list[dict[str, str]] = field(default_factory=list)
+    choice: list[str] = field(default_factory=list)  # the text a Chakra select shows as its value
 
 
 class _DialogParser(HTMLParser):
@@ -59,6 +62,7 @@ class _DialogParser(HTMLParser):
         self._depth = 0
         self._open: _OpenField | None = None
         self._label_depth: int | None = None
+        self._choice_depth: int | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = {key: value or "" for key, value in attrs}
@@ -69,14 +73,21 @@ class _DialogParser(HTMLParser):
         elif self._open is not None:
             if attributes.get("data-part") == "label":
                 self._label_depth = self._depth
+            if attributes.get("data-part") == "value-text":
+                self._choice_depth = self._depth
             if tag in ("input", "textarea", "select"):
                 self._open.controls.append({"tag": tag, **attributes})
+            elif attributes.get("data-scope") == "select" and attributes.get("data-part") == "root":
+                name = attributes.get("id", "").removeprefix("select:")
+                self._open.controls.append({"tag": "choice", "name": name, "role": "combobox"})
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _VOID_TAGS:
             return
         if self._label_depth == self._depth:
             self._label_depth = None
+        if self._choice_depth == self._depth:
+            self._choice_depth = None
         if self._open is not None and self._open.depth == self._depth:
             self._close_field(self._open)
             self._open = None
@@ -86,6 +97,8 @@ class _DialogParser(HTMLParser):
         self.text.append(data)
         if self._open is not None and self._label_depth is not None:
             self._open.label.append(data)
+        if self._open is not None and self._choice_depth is not None:
+            self._open.choice.append(data)
 
     def _close_field(self, open_field: _OpenField) -> None:
         named = [control for control in open_field.controls if control.get("name")]
@@ -94,9 +107,8 @@ class _DialogParser(HTMLParser):
         control = named[0]
         name = control["name"].removeprefix(EXTRA_PREFIX)
         label = " ".join("".join(open_field.label).split()).rstrip("*").strip()
-        self.fields.append(
-            FormField(label, name, _control_kind(control, open_field.controls), control.get("value", ""))
-        )
+        value = "".join(open_field.choice).strip() if control["tag"] == "choice" else control.get("value", "")
+        self.fields.append(FormField(label, name, _control_kind(control, open_field.controls), value))
 
 
 def _control_kind(named: Mapping[str, str], controls: list[dict[str, str]]) -> str:
