@@ -28,6 +28,7 @@ os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+pytest_plugins = ["tests.secrets_audit"]
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,163 @@
+"""A scripted stand-in for Zoho on 127.0.0.1, for the few replies the sandbox cannot be told to give.
+
+The sandbox answers as Zoho documents; these cases need Zoho (or a proxy in front of it) to misbehave in one
+exact way: a token reply in HTML or without api_domain, a Bigin reply that is a gateway's HTML page, an empty
+204, a data[] that is short, names an id never sent, or has malformed details. Real HTTP on loopback, so the
+client under test runs unchanged; every request is recorded so a test can see exactly what was sent.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+TOKEN_PATH = "/oauth/v2/token"
+GATEWAY_502_PAGE = b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes = b""
+    content_type: str = "application/json"
+
+    @classmethod
+    def json(cls, payload: Any, status: int = 200) -> Reply:
+        return cls(status, json.dumps(payload).encode())
+
+    @classmethod
+    def html(cls, page: bytes, status: int = 200) -> Reply:
+        return cls(status, page, "text/html; charset=utf-8")
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One request the server received: method, path, ids it named (query or path) and its form fields."""
+
+    method: str
+    path: str
+    ids: tuple[str, ...]
+    form: dict[str, str] = field(repr=False)
+
+
+TokenScript = Callable[[dict[str, str], str], Reply]  # (form fields, this server's URL) -> reply
+ApiScript = Callable[[Seen], Reply]
+
+
+def minted_token(form: dict[str, str], url: str) -> Reply:
+    """A well-formed grant, in the sandbox's token shape (so the secrets audit knows it), for this server."""
+    token = f"1000.{secrets.token_hex(16)}.{secrets.token_hex(16)}"
+    return Reply.json(
+        {"access_token": token, "expires_in": 3600, "api_domain": url, "token_type": "Bearer", "scope": "x"}
+    )
+
+
+def relay_to(accounts_url: str, *, drop: tuple[str, ...] = ()) -> TokenScript:
+    """Forward the grant to a real (sandbox) accounts server and strip some fields from its reply."""
+
+    def relay(form: dict[str, str], url: str) -> Reply:
+        data = urlencode(form).encode()
+        request = urllib.request.Request(accounts_url + TOKEN_PATH, data=data, method="POST")  # noqa: S310
+        with _NO_PROXY.open(request, timeout=30) as response:
+            payload = json.loads(response.read())
+        return Reply.json({key: value for key, value in payload.items() if key not in drop})
+
+    return relay
+
+
+def _ids_of(path: str, query: dict[str, str]) -> tuple[str, ...]:
+    if "ids" in query:
+        return tuple(item for item in query["ids"].split(",") if item)
+    parts = [unquote(part) for part in path.split("/") if part]
+    # /bigin/v2/{module}/{id}/actions/{action}: the single-record endpoint
+    if len(parts) == 6 and parts[4] == "actions":
+        return (parts[3],)
+    return ()
+
+
+class OddServer:
+    """``with OddServer(api=script) as odd:``; ``odd.url`` serves the token endpoint and the API."""
+
+    def __init__(self, *, api: ApiScript | None = None, token: TokenScript = minted_token) -> None:
+        self.api_script = api or (lambda seen: Reply(404))
+        self.token_script = token
+        self.token_requests: list[Seen] = []
+        self.api_requests: list[Seen] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def requests(self) -> int:
+        return len(self.token_requests) + len(self.api_requests)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self._answer("POST")
+
+            def do_GET(self) -> None:
+                self._answer("GET")
+
+            def _answer(self, method: str) -> None:
+                parts = urlsplit(self.path)
+                query = dict(parse_qsl(parts.query, keep_blank_values=True))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                form = dict(parse_qsl(body.decode(errors="replace"))) if parts.path == TOKEN_PATH else {}
+                seen = Seen(method, parts.path, _ids_of(parts.path, query), form)
+                with server._lock:
+                    (server.token_requests if parts.path == TOKEN_PATH else server.api_requests).append(seen)
+                if parts.path == TOKEN_PATH:
+                    reply = server.token_script(form, server.url)
+                else:
+                    reply = server.api_script(seen)
+                self.send_response(reply.status)
+                if reply.status != 204:
+                    self.send_header("Content-Type", reply.content_type)
+                    self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                if reply.status != 204:
+                    self.wfile.write(reply.body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Quiet: the test reads `requests`, not stderr."""
+
+        return Handler
+
+    def __enter__(self) -> OddServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@contextmanager
+def odd_server(api: ApiScript | None = None, token: TokenScript = minted_token) -> Iterator[OddServer]:
+    with OddServer(api=api, token=token) as server:
+        yield server
+
+
+def entry(record_id: Any, *, details: Any = None) -> dict[str, Any]:
+    """A success data[] entry as Bigin gives it; ``details`` replaces the usual ``{"id": ...}``."""
+    return {
+        "code": "SUCCESS",
+        "details": {"id": record_id} if details is None else details,
+        "message": "tags updated successfully",
+        "status": "success",
+    }
