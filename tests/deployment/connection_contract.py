@@ -10,6 +10,8 @@ from __future__ import annotations
 from airflow_provider_bigin import connection_form
 from tests.deployment.ui_form import FormContract
 
+#: The extra that names where access tokens are cached (one place to change if the extra is renamed).
+TOKEN_CACHE_FIELD = "token_cache"
 #: The connection contract (issue 3): login = client id, password = client secret, and these extras.
 EXTRA_FIELD_NAMES = (
     "refresh_token",
@@ -18,7 +20,7 @@ EXTRA_FIELD_NAMES = (
     "api_domain",
     "timeout",
     "max_concurrency",
-    "token_cache",
+    TOKEN_CACHE_FIELD,
 )
 
 
@@ -34,7 +36,7 @@ CONTRACT = FormContract(
         **{name: _declared_label(name) for name in EXTRA_FIELD_NAMES},
     },
     secrets=frozenset({"password", "refresh_token"}),
-    defaults={"data_center": "us", "token_cache": "auto"},
+    defaults={"data_center": "us", TOKEN_CACHE_FIELD: "auto"},
 )
 
 #: Airflow 3.1's UI renders every extra field as plain text (its form knows no ``format: password``; 3.2 added
