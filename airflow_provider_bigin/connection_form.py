@@ -57,7 +57,8 @@ EXTRA_FIELDS: Final[dict[str, tuple[str, str, dict[str, Any]]]] = {
         "Calls in flight at once per task. Zoho caps concurrency per account (5 on free plans). Default 4.",
         {"type": ["integer", "null"], "minimum": 1, "maximum": 25},
     ),
-    "token_cache": (
+    # Not "token_cache": Airflow masks every extra whose key contains "token" (the form showed "***").
+    "cache_backend": (
         "Token Cache",
         "Where access tokens are shared between task processes: auto (an Airflow Variable inside tasks), "
         "variable, file or memory.",

@@ -25,17 +25,57 @@ DEFAULT_READ_TIMEOUT = 60.0
 # Bigin publishes no concurrency cap; Zoho CRM's is 5 on its free plan (reference/bigin-api.md, 4).
 DEFAULT_MAX_CONCURRENCY = 4
 MAX_CONCURRENCY_CEILING = 25
-EXTRA_KEYS = frozenset(
-    {
-        "refresh_token",
-        "data_center",
-        "accounts_url",
-        "api_domain",
-        "timeout",
-        "max_concurrency",
-        "token_cache",
-    }
-)
+#: Connection extras by name -> the ClientSettings field each one fills.
+EXTRA_FIELDS: Mapping[str, str] = {
+    "refresh_token": "refresh_token",
+    "data_center": "data_center",
+    "accounts_url": "accounts_url",
+    "api_domain": "api_domain",
+    "timeout": "timeout",
+    "max_concurrency": "max_concurrency",
+    # Not "token_cache": Airflow masks every extra whose key contains "token", which made the form show
+    # the default as "***" and blanked the words "variable"/"memory" out of task logs.
+    "cache_backend": "token_cache",
+    "token_cache": "token_cache",  # the first name, still read; cache_backend wins when both are set
+}
+EXTRA_KEYS = frozenset(EXTRA_FIELDS)
+#: Airflow 2's connection form stored extras as ``extra__bigin__<name>``; such connections still work.
+LEGACY_EXTRA_PREFIX = "extra__bigin__"
+
+
+def settings_kwargs_from_extra(
+    extra: Mapping[str, Any], *, source: str = "Bigin connection"
+) -> dict[str, Any]:
+    """ClientSettings keyword arguments from a connection extra, read by name.
+
+    Empty values count as unset; the plain key wins over its legacy ``extra__bigin__`` twin and
+    ``cache_backend`` over ``token_cache``. Unknown keys are named in a warning (a typo such as "datacenter"
+    would otherwise silently mean US), their values never logged, and nothing of them is sent anywhere.
+    """
+    kwargs: dict[str, Any] = {}
+    ranks: dict[str, int] = {}
+    unknown: list[str] = []
+    for key, value in extra.items():
+        name = str(key)
+        legacy = name.startswith(LEGACY_EXTRA_PREFIX)
+        name = name.removeprefix(LEGACY_EXTRA_PREFIX)
+        if name not in EXTRA_FIELDS:
+            unknown.append(str(key))
+            continue
+        if value is None or value == "":
+            continue
+        target = EXTRA_FIELDS[name]
+        rank = (0 if name == "token_cache" else 2) + (0 if legacy else 1)
+        if rank >= ranks.get(target, -1):
+            kwargs[target], ranks[target] = value, rank
+    if unknown:
+        log.warning(
+            "%s: ignoring unknown extras %s (known: %s).",
+            source,
+            sorted(unknown),
+            ", ".join(name for name in EXTRA_FIELDS if name != "token_cache"),
+        )
+    return kwargs
 
 
 def _text(value: Any, name: str) -> str | None:
@@ -153,24 +193,7 @@ class ClientSettings:
                 extra = json.loads(extra) if extra.strip() else {}
             except ValueError:
                 raise ConnectionConfigError("The connection extra is not valid JSON.") from None
-        extra = dict(extra or {})
-        if not isinstance(extra, dict):
+        if not isinstance(extra, Mapping | None):
             raise ConnectionConfigError("The connection extra must be a JSON object.")
-        unknown = sorted(str(key) for key in extra if key not in EXTRA_KEYS)
-        if unknown:
-            log.warning(
-                "Ignoring unknown Bigin connection extras %s (known: %s).",
-                unknown,
-                ", ".join(sorted(EXTRA_KEYS)),
-            )
-        return cls(
-            client_id=login or "",
-            client_secret=password or "",
-            refresh_token=extra.get("refresh_token") or "",
-            data_center=extra.get("data_center") or "us",
-            accounts_url=extra.get("accounts_url"),
-            api_domain=extra.get("api_domain"),
-            timeout=extra.get("timeout"),
-            max_concurrency=extra.get("max_concurrency"),
-            token_cache=extra.get("token_cache"),
-        )
+        extra = dict(extra or {})
+        return cls(client_id=login or "", client_secret=password or "", **settings_kwargs_from_extra(extra))

@@ -25,10 +25,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Extras read from the connection; anything else is reported and never sent anywhere.
-KNOWN_EXTRAS = tuple(form.EXTRA_FIELDS)
-#: Airflow 2's form stored extras as ``extra__<conn_type>__<name>``; such connections still work.
-_LEGACY_PREFIX = f"extra__{form.CONN_TYPE}__"
 #: Hook arguments that override the connection extra of the same name when not None.
 _OVERRIDABLE = ("timeout", "max_concurrency", "token_cache")
 
@@ -45,13 +41,13 @@ class BiginHook(BaseHook):
 
     The connection holds the Zoho self client (login: client id, password: client secret) and, in its extra,
     the ``refresh_token``, the ``data_center`` (us, eu, au, in, cn, jp, sa or ca; default us), and optionally
-    ``accounts_url``/``api_domain`` overrides, ``timeout``, ``max_concurrency`` and ``token_cache``.
+    ``accounts_url``/``api_domain`` overrides, ``timeout``, ``max_concurrency`` and ``cache_backend``.
 
     :param bigin_conn_id: the connection to use.
     :param timeout: read timeout of each Bigin call in seconds; overrides the connection's ``timeout``.
     :param max_concurrency: calls in flight at once; overrides the connection's ``max_concurrency``.
     :param token_cache: where access tokens are shared (auto, variable, file or memory); overrides the
-        connection's ``token_cache``.
+        connection's ``cache_backend``.
     :param request_retries: how often one Bigin call is re-sent after a transient failure (5xx, 429, a
         dropped connection); 0 sends each call once. Default: the client's (5).
     :param request_retry_max_seconds: no re-send starts later than this many seconds after a call's first
@@ -87,28 +83,15 @@ class BiginHook(BaseHook):
     # --- the connection -----------------------------------------------------------------------------
 
     def _read_extras(self, conn: Connection) -> dict[str, Any]:
-        """The known extras by name ("" counts as unset); unknown keys are named in a warning, never sent."""
+        """The known extras as ClientSettings arguments; unknown keys are named in a warning, never sent."""
+        from airflow_provider_bigin.settings import settings_kwargs_from_extra  # noqa: PLC0415  # cheap parse
+
         raw = conn.extra_dejson
         if not isinstance(raw, Mapping):
             raise ConnectionConfigError(
                 f"connection {self.bigin_conn_id!r}: its extra must be a JSON object."
             )
-        extras: dict[str, Any] = {}
-        unknown: list[str] = []
-        for key, value in raw.items():
-            name = str(key).removeprefix(_LEGACY_PREFIX)
-            if name not in KNOWN_EXTRAS:
-                unknown.append(str(key))
-            elif value is not None and value != "" and (name not in extras or key == name):
-                extras[name] = value
-        if unknown:
-            self.log.warning(
-                "Connection %r: ignoring unknown extras %s (known: %s).",
-                self.bigin_conn_id,
-                sorted(unknown),
-                ", ".join(KNOWN_EXTRAS),
-            )
-        return extras
+        return settings_kwargs_from_extra(raw, source=f"Connection {self.bigin_conn_id!r}")
 
     def _missing(self, field: str) -> ConnectionConfigError:
         how = {

@@ -11,7 +11,7 @@ from airflow_provider_bigin import connection_form
 from tests.deployment.ui_form import FormContract
 
 #: The extra that names where access tokens are cached (one place to change if the extra is renamed).
-TOKEN_CACHE_FIELD = "token_cache"
+TOKEN_CACHE_FIELD = "cache_backend"  # not "token_cache": Airflow masks keys containing "token"
 #: The connection contract (issue 3): login = client id, password = client secret, and these extras.
 EXTRA_FIELD_NAMES = (
     "refresh_token",

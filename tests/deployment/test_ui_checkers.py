@@ -54,7 +54,7 @@ def _controls() -> dict[str, str]:
         "api_domain": _input("element_api_domain"),
         "timeout": _number("element_timeout"),
         "max_concurrency": _number("element_max_concurrency"),
-        "token_cache": _select("element_token_cache", "auto"),
+        "cache_backend": _select("element_cache_backend", "auto"),
     }
 
 
@@ -80,7 +80,7 @@ def test_form_check_passes_a_form_that_shows_exactly_the_contract() -> None:
     assert _problems(_dialog(_controls())) == []
 
 
-@pytest.mark.parametrize("missing", ["password", "refresh_token", "api_domain", "token_cache"])
+@pytest.mark.parametrize("missing", ["password", "refresh_token", "api_domain", "cache_backend"])
 def test_form_check_fails_when_a_field_of_the_contract_is_missing(missing: str) -> None:
     controls = {name: control for name, control in _controls().items() if name != missing}
 
@@ -104,13 +104,13 @@ def test_form_check_fails_when_an_unused_standard_field_is_shown() -> None:
 
 
 def test_form_check_fails_when_a_default_is_not_shown() -> None:
-    controls = {**_controls(), "token_cache": _select("element_token_cache", "")}
+    controls = {**_controls(), "cache_backend": _select("element_cache_backend", "")}
 
-    assert _problems(_dialog(controls)) == ["field 'token_cache' shows '', not its default 'auto'"]
+    assert _problems(_dialog(controls)) == ["field 'cache_backend' shows '', not its default 'auto'"]
 
 
 def test_form_check_fails_when_the_form_shows_a_redacted_value() -> None:
-    html = _dialog(_controls(), extra_json=json.dumps({"token_cache": "***"}))
+    html = _dialog(_controls(), extra_json=json.dumps({"cache_backend": "***"}))
 
     assert _problems(html) == ["the form shows a redacted value '***' where the user must see the real one"]
 

@@ -44,7 +44,7 @@ def test_form_shows_exactly_the_connection_contract():
         "api_domain",
         "timeout",
         "max_concurrency",
-        "token_cache",
+        "cache_backend",
     }
     assert connection_type["conn-fields"]["refresh_token"]["schema"]["format"] == "password"
     assert connection_type["conn-fields"]["data_center"]["schema"]["enum"] == [
