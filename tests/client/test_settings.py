@@ -103,3 +103,27 @@ def test_from_connection_reads_login_password_and_extra(caplog: pytest.LogCaptur
 def test_from_connection_refuses_broken_extra() -> None:
     with pytest.raises(ConnectionConfigError, match="not valid JSON"):
         ClientSettings.from_connection(login="a", password="b", extra="{")
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"cache_backend": "file"}, "file"),
+        ({"token_cache": "memory"}, "memory"),  # the extra's first name is still read
+        ({"token_cache": "memory", "cache_backend": "variable"}, "variable"),
+        ({"extra__bigin__cache_backend": "file", "cache_backend": "memory"}, "memory"),
+        ({"cache_backend": ""}, "auto"),
+    ],
+)
+def test_cache_backend_extra_and_its_old_name_choose_the_token_store(
+    extra: dict[str, str], expected: str
+) -> None:
+    built = ClientSettings.from_connection(
+        login="1000.CLIENT", password=SECRET, extra={"refresh_token": REFRESH, **extra}
+    )
+    assert built.token_cache == expected
+
+
+def test_from_connection_refuses_an_extra_that_is_not_an_object() -> None:
+    with pytest.raises(ConnectionConfigError, match="must be a JSON object"):
+        ClientSettings.from_connection(login="a", password="b", extra="[1, 2]")
