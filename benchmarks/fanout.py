@@ -1,7 +1,7 @@
 """Scenario 2: a fan-out. Many task processes on one connection start together; count the token grants.
 
 Each task is its own Python process, like Airflow's task processes. With this provider they share one token
-through the file store (token_cache "auto" outside an Airflow task; a Variable inside one). The hand-written
+through the file store (cache_backend "auto" outside an Airflow task; a Variable inside one). The hand-written
 tasks each fetch a token, as ways (b) and (c) do, against Zoho's budget of 10 grants per 10 minutes.
 """
 

@@ -1,8 +1,8 @@
 """One task process of the fan-out: it gets ready, waits for "go" on stdin, removes a tag, prints JSON.
 
 `python -m benchmarks.fanout_task client|handwritten MODULE RECORD_ID TAG`, with the connection JSON in
-$BENCH_CONNECTION. "client" builds this provider's client with its defaults (token_cache "auto", which outside
-an Airflow task is the file store); "handwritten" fetches its own token with requests, as such tasks do.
+$BENCH_CONNECTION. "client" builds this provider's client with its defaults (cache_backend "auto": outside
+an Airflow task, the file store); "handwritten" fetches its own token with requests, as such tasks do.
 """
 
 from __future__ import annotations

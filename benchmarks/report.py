@@ -247,8 +247,9 @@ def _fanout(result: FanoutResult) -> list[str]:
         _fanout_row(result.handwritten, "hand-written: a token per task, as (b) and (c)"),
         "",
         "- Each task is its own Python process; all have done their imports before one start signal. "
-        'Outside an Airflow task the client\'s default `token_cache="auto"` is the file store, whose lock '
-        "turns the cold start into one grant; inside a task it is an Airflow Variable.",
+        'The client runs with its default token cache (the connection extra `cache_backend`, "auto"): '
+        "outside an Airflow task that is the file store, whose lock turns the cold start into one grant; "
+        "inside a task it is an Airflow Variable.",
         "- The sandbox enforces Zoho's token budget: 10 grants per refresh token per 10 minutes, then "
         "`Access Denied` and a lock-out; a hand-written task that is denied fails. Every task removes a tag "
         "from its own record, through the same concurrency cap; the client absorbs 429s with backoff.",
