@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,11 +27,31 @@ from benchmarks.report import BenchResults, Environment, headline, render
 from benchmarks.tag_removal import run_tag_removal
 from benchmarks.targets import check_all
 
-RESULTS_PATH = Path(__file__).resolve().parent / "RESULTS.md"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RESULTS_PATH = REPO_ROOT / "benchmarks" / "RESULTS.md"
+
+
+def source_revision() -> str:
+    """The commit measured, "+ local changes" when the package differs from it; $BENCH_COMMIT in an export."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--", "airflow_provider_bigin", "benchmarks"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return os.environ.get("BENCH_COMMIT", "unknown")
+    return f"{commit} + local changes" if changed else commit
 
 
 def environment() -> Environment:
     return Environment(
+        revision=source_revision(),
         date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         python=platform.python_version(),
         airflow=version("apache-airflow"),
