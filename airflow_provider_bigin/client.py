@@ -102,6 +102,8 @@ class _BatchState:
     settled: dict[str, RecordResult] = field(default_factory=dict)
     transient: dict[str, RecordResult] = field(default_factory=dict)
     attempts: int = 0
+    # An earlier attempt lost its reply (dropped, timed out, 5xx): it may have applied the change.
+    reply_lost: bool = False
 
 
 def _failure_code(error: BaseException) -> str:
@@ -340,8 +342,9 @@ class BiginClient:
         def counted_attempt() -> None:
             try:
                 attempt()
-            except TransientError:
+            except TransientError as error:
                 state.attempts += 1
+                state.reply_lost = state.reply_lost or not isinstance(error, RateLimitedError)
                 raise
 
         try:
@@ -353,18 +356,26 @@ class BiginClient:
                 )
         except BiginError as refusal:
             for record_id in state.pending:
-                state.settled[record_id] = self._refused(record_id, refusal)
+                state.settled[record_id] = self._refused(
+                    record_id, refusal, may_have_applied=state.reply_lost
+                )
             return state.settled, refusal
         return state.settled, None
 
     @staticmethod
-    def _refused(record_id: str, refusal: BiginError) -> RecordResult:
+    def _refused(record_id: str, refusal: BiginError, *, may_have_applied: bool) -> RecordResult:
+        """A record of a call refused as a whole; an earlier attempt whose reply was lost may have applied."""
+        if may_have_applied:
+            what = "an earlier attempt's reply was lost, so the change may or may not have applied"
+            details: dict[str, Any] = {"id": record_id, "may_have_applied": True}
+        else:
+            what, details = "nothing changed", {"id": record_id}
         return RecordResult(
             id=record_id,
             status=ERROR,
             code=str(getattr(refusal, "code", None) or type(refusal).__name__),
-            message=f"the call was refused as a whole, nothing changed: {refusal.message}",
-            details={"id": record_id},
+            message=f"the call was refused as a whole, {what}: {refusal.message}",
+            details=details,
         )
 
     @staticmethod

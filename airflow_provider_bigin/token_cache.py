@@ -60,6 +60,9 @@ GRANT_RETRY = RetryPolicy(max_attempts=3, initial_wait=1.0, max_wait=5.0, max_el
 _PROCESS_TOKENS: dict[str, AccessToken] = {}
 _PROCESS_LOCK = threading.Lock()
 _FLIGHTS: dict[str, threading.Lock] = {}
+#: Fingerprints of tokens the API refused: never handed out again by this process, wherever they are read.
+_REFUSED: set[str] = set()
+_REFUSED_LIMIT = 1024  # tokens live an hour; a long-lived worker forgets old refusals rather than grow
 
 
 def token_cache_key(accounts_url: str, client_id: str, client_secret: str, refresh_token: str) -> str:
@@ -76,6 +79,7 @@ def forget_process_tokens() -> None:
     """Empty this process's memory layer (tests, or after rotating a refresh token)."""
     with _PROCESS_LOCK:
         _PROCESS_TOKENS.clear()
+        _REFUSED.clear()
 
 
 def _fingerprint(value: str) -> str:
@@ -140,11 +144,16 @@ class TokenSource:
     # --- the three layers -------------------------------------------------------------------------------
 
     def _fresh(self, token: AccessToken | None) -> AccessToken | None:
-        return token if token is not None and token.is_fresh(self.refresh_margin_seconds) else None
+        if token is None or not token.is_fresh(self.refresh_margin_seconds):
+            return None
+        with _PROCESS_LOCK:
+            refused = _fingerprint(token.value) in _REFUSED
+        return None if refused else token
 
     def _from_memory(self) -> AccessToken | None:
         with _PROCESS_LOCK:
-            return self._fresh(_PROCESS_TOKENS.get(self.key))
+            token = _PROCESS_TOKENS.get(self.key)
+        return self._fresh(token)  # outside the lock: _fresh takes it to read the refusals
 
     def _remember(self, token: AccessToken) -> None:
         with _PROCESS_LOCK:
@@ -185,8 +194,15 @@ class TokenSource:
         return self._hand_out(token)
 
     def invalidate(self, token: AccessToken) -> None:
-        """Forget `token` (the API refused it), unless a newer one already replaced it."""
+        """Forget `token` (the API refused it), unless a newer one already replaced it.
+
+        The refusal is recorded first: another thread may read the store between the two deletions below,
+        and must not put the refused token back into memory for this caller's next get().
+        """
         with _PROCESS_LOCK:
+            if len(_REFUSED) >= _REFUSED_LIMIT:
+                _REFUSED.clear()
+            _REFUSED.add(_fingerprint(token.value))
             current = _PROCESS_TOKENS.get(self.key)
             if current is not None and current.value == token.value:
                 del _PROCESS_TOKENS[self.key]
