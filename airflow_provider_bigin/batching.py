@@ -140,14 +140,12 @@ def build_plan(
     return TagPlan(action=action, module=api_module, ids=tuple(ids), tags=tuple(tags), batches=batches)
 
 
+_NOT_SENT_MESSAGE = "not sent: the run stopped before this call; nothing was changed for these tags"
+
+
 def not_attempted(record_id: str, tags: Sequence[str]) -> RecordResult:
-    return RecordResult(
-        id=record_id,
-        status=ERROR,
-        code=NOT_ATTEMPTED,
-        message="not sent: the run stopped before this call; nothing was changed for these tags",
-        details={"id": record_id, "tags": list(tags)},
-    )
+    """Details {"id", "tags"}; the tags kept as the call's own tuple, shared by all its records."""
+    return RecordResult._compact(record_id, ERROR, NOT_ATTEMPTED, _NOT_SENT_MESSAGE, tuple(tags))
 
 
 def combine_group_results(

@@ -26,6 +26,7 @@ from airflow_provider_bigin.batching import (
     TagPlan,
     build_plan,
     combine_group_results,
+    not_attempted,
     plan_batches,
 )
 from airflow_provider_bigin.datacenters import DataCenter, data_center_for_api_domain, origin_of
@@ -48,6 +49,7 @@ from airflow_provider_bigin.results import (
     BatchReport,
     OutcomeSummary,
     RecordResult,
+    SharedValues,
     TagOutcome,
     parse_record_results,
 )
@@ -255,13 +257,14 @@ class BiginClient:
         stop = threading.Event()
         finished: dict[int, dict[str, RecordResult]] = {}
         failure: BaseException | None = None
+        shared = SharedValues()
         if plan.batches:
             executor = ThreadPoolExecutor(
                 max_workers=min(self.settings.concurrency, len(plan.batches)), thread_name_prefix="bigin"
             )
             try:
                 futures: dict[Future[_BatchOutcome], PlannedBatch] = {
-                    executor.submit(self._send_batch, plan, batch, counters, stop): batch
+                    executor.submit(self._send_batch, plan, batch, counters, stop, shared): batch
                     for batch in plan.batches
                 }
                 pending = set(futures)
@@ -309,7 +312,12 @@ class BiginClient:
             )
 
     def _send_batch(
-        self, plan: TagPlan, batch: PlannedBatch, counters: Counters, stop: threading.Event
+        self,
+        plan: TagPlan,
+        batch: PlannedBatch,
+        counters: Counters,
+        stop: threading.Event,
+        shared: SharedValues | None = None,
     ) -> _BatchOutcome:
         """One planned call, retried for the ids still unsettled.
 
@@ -323,7 +331,7 @@ class BiginClient:
             reply = self._transport.send(request, counters, retry=state.attempts > 0)
             state.attempts += 1
             try:
-                parsed = parse_record_results(reply.payload, state.pending)
+                parsed = parse_record_results(reply.payload, state.pending, shared)
             except UnexpectedResponseError as error:
                 raise UnexpectedResponseError(
                     f"{error.message} ({plan.action} on {plan.module}, HTTP {reply.status})",
@@ -397,14 +405,26 @@ class BiginClient:
     def _outcome(
         plan: TagPlan, finished: dict[int, dict[str, RecordResult]], counters: Counters
     ) -> TagOutcome:
-        per_id: dict[str, list[tuple[tuple[str, ...], RecordResult | None]]] = {i: [] for i in plan.ids}
-        for batch in plan.batches:
-            batch_results = finished.get(batch.index)
-            for record_id in batch.ids:
-                per_id[record_id].append(
-                    (batch.tags, batch_results.get(record_id) if batch_results else None)
-                )
-        results = tuple(combine_group_results(record_id, per_id[record_id]) for record_id in plan.ids)
+        """One result per id, in input order; `finished` is emptied on the way (it may hold a million)."""
+        if all(batch.tag_group == 0 for batch in plan.batches):
+            # One tag group: each id is in exactly one call, and the calls follow the input order.
+            collected: list[RecordResult] = []
+            for batch in plan.batches:
+                answered = finished.pop(batch.index, None) or {}
+                for record_id in batch.ids:
+                    result = answered.get(record_id)
+                    collected.append(result if result is not None else not_attempted(record_id, batch.tags))
+            results = tuple(collected)
+            del collected
+        else:
+            per_id: dict[str, list[tuple[tuple[str, ...], RecordResult | None]]] = {i: [] for i in plan.ids}
+            for batch in plan.batches:
+                batch_results = finished.get(batch.index)
+                for record_id in batch.ids:
+                    per_id[record_id].append(
+                        (batch.tags, batch_results.get(record_id) if batch_results else None)
+                    )
+            results = tuple(combine_group_results(record_id, per_id[record_id]) for record_id in plan.ids)
         succeeded = sum(1 for result in results if result.ok)
         summary = OutcomeSummary(
             action=plan.action,
