@@ -127,7 +127,21 @@ def _ids_from_items(items: Any) -> list[str]:
     if isinstance(items, Mapping):
         return [_id_from_row(items, "record_ids")]
     if isinstance(items, Iterable) and not isinstance(items, (str, bytes, bytearray)):
-        return _dedupe(_id_from_row(item, f"record_ids[{index}]") for index, item in enumerate(items))
+        seen: dict[str, None] = {}
+        for index, item in enumerate(items):
+            # Fast path for the common case, a million plain digit strings or ints: the general checks
+            # (abstract types, a message per position) cost more than the rest of the planning.
+            kind = type(item)
+            if kind is str:
+                text = item.strip()
+                if text.isascii() and text.isdigit():
+                    seen[text] = None
+                    continue
+            elif kind is int and item > 0:
+                seen[str(item)] = None
+                continue
+            seen[_id_from_row(item, f"record_ids[{index}]")] = None
+        return list(seen)
     return [_id_from_scalar(items, "record_ids")]
 
 

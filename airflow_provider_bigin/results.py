@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import FrozenInstanceError, dataclass
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from airflow_provider_bigin.errors import UnexpectedResponseError
 
@@ -47,10 +47,17 @@ class RecordResult:
 
     __slots__ = ("_details", "code", "id", "message", "status")
 
-    id: str
-    status: str
-    code: str
-    message: str
+    if TYPE_CHECKING:  # read-only to type checkers, as the frozen dataclass it replaces was
+
+        @property
+        def id(self) -> str: ...
+        @property
+        def status(self) -> str: ...
+        @property
+        def code(self) -> str: ...
+        @property
+        def message(self) -> str: ...
+
     _details: dict[str, Any] | _TagsOnly | None
 
     def __init__(
