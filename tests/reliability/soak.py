@@ -4,7 +4,8 @@ The sandbox runs in its own process with the "soak" fault profile (15% 5xx, 10% 
 connections, 2% replies slower than the client's timeout) and 30-second tokens, so the clients refresh their
 token every 15 seconds (the short form: 10-second tokens). Four module runs go concurrently, each a
 BiginClient of its own sharing one file token cache, as four mapped tasks on one worker would. Another thread
-forces one token lock-out a second before the first refresh is due, so that the clients meet it.
+expires every access token while calls are in flight (the 401 path, under load), then forces one token
+lock-out a second before the next refresh is due, so that the clients meet it.
 
 A run that meets the lock-out raises TokenBudgetExceededError with its partial outcome; the driver does what
 a task retry would, waiting until the time the error names, then sends again only the ids with no final
@@ -267,10 +268,12 @@ def problems(result: SoakResult) -> list[str]:
 
 
 class Director(threading.Thread):
-    """Forces one lock-out from its own thread, a second before the clients' first token refresh is due.
+    """From its own thread: expires every access token mid-run, then forces one lock-out.
 
-    The clients refresh a token when half its life is left, so the refresh comes a known time after the first
-    grant: the lock-out then makes it meet Access Denied, without any token being taken from under a call.
+    The expiry comes while calls are in flight, so that some meet a 401 and the client refreshes under load.
+    The clients refresh a token when half its life is left, so the next refresh comes a known time after the
+    grant that followed the expiry; the lock-out starts a second before it, and that refresh meets Access
+    Denied.
     """
 
     def __init__(self, sandbox: Sandbox, shape: Shape, events: list[str], started: float) -> None:
@@ -282,18 +285,31 @@ class Director(threading.Thread):
         self.done = threading.Event()
         self.forced = False
 
-    def run(self) -> None:
-        while int(self.sandbox.stats()["token_grants"]) < 1:
+    def _note(self, what: str) -> None:
+        self.events.append(f"{what} at {time.monotonic() - self.started:.1f} s")
+
+    def _grant_after(self, grants: int) -> float | None:
+        """When the grant after the first ``grants`` was seen; None if the run ended first."""
+        while int(self.sandbox.stats()["token_grants"]) <= grants:
             if self.done.wait(0.02):
-                return
-        first_grant = time.monotonic()
-        if self.done.wait(self.shape.refresh_after - LOCKOUT_LEAD_SECONDS):
+                return None
+        return time.monotonic()
+
+    def run(self) -> None:
+        first = self._grant_after(0)
+        lead = self.shape.refresh_after - LOCKOUT_LEAD_SECONDS
+        if first is None or self.done.wait(lead / 2):
+            return
+        grants = int(self.sandbox.stats()["token_grants"])
+        self.sandbox.expire_access_tokens()
+        self._note("every access token expired")
+        renewed = self._grant_after(grants)
+        if renewed is None or self.done.wait(max(0.0, renewed + lead - time.monotonic())):
             return  # the run ended before the refresh: problems() reports the lock-out as never met
         self.sandbox.force_lockout(seconds=LOCKOUT_SECONDS)
         self.forced = True
-        self.events.append(
-            f"lock-out forced for {LOCKOUT_SECONDS:.0f} s at {time.monotonic() - self.started:.1f} s, "
-            f"{time.monotonic() - first_grant:.1f} s after the first grant"
+        self._note(
+            f"lock-out forced for {LOCKOUT_SECONDS:.0f} s, {time.monotonic() - renewed:.1f} s after a grant"
         )
 
 

@@ -75,7 +75,7 @@ class World:
 
     def conn(self, sandbox: Sandbox | None = None, **extra: Any) -> dict[str, Any]:
         """The sandbox's connection with a memory token cache and these extras (None removes one)."""
-        conn = (sandbox or self.sandbox).connection(token_cache="memory")
+        conn = (sandbox or self.sandbox).connection(cache_backend="memory")
         merged = {**conn["extra"], **extra}
         conn["extra"] = {key: value for key, value in merged.items() if value is not None}
         return conn
@@ -324,7 +324,7 @@ CASES: list[Case] = [
     config_error("missing_client_secret", "has no client_secret in its password", password=""),
     config_error("negative_timeout", "timeout must be more than 0 seconds", timeout=-1),
     config_error("zero_concurrency", "max_concurrency must be from 1 to 25, not 0", max_concurrency=0),
-    config_error("unknown_token_cache", "token_cache 'redis' is not one of", token_cache="redis"),
+    config_error("unknown_cache_backend", "'redis' is not one of auto", cache_backend="redis"),
     # Zoho Accounts' replies.
     Case(
         "token_reply_without_api_domain",  # the connection's API domain is used, and the run succeeds
