@@ -209,9 +209,12 @@ class BiginClient:
                 label = owner.label if owner else given
                 raise ConnectionConfigError(
                     f"The access token belongs to {label} ({given}), the connection says "
-                    f"{self._dc.label} ({expected}): set data_center"
-                    + (f" to {owner.code!r}" if owner else "")
-                    + " (or api_domain) to the data centre of the Bigin account."
+                    f"{self._dc.label} ({expected}): "
+                    + (
+                        f"set data_center to {owner.code!r}, the data centre of the Bigin account."
+                        if owner
+                        else "set data_center, or api_domain, to the data centre of the Bigin account."
+                    )
                 )
         self._api_domain = expected
         return expected
@@ -390,6 +393,7 @@ class BiginClient:
     def _gave_up(record_id: str, error: BaseException, attempts: int) -> RecordResult:
         code = _failure_code(error)
         reason = error.message if isinstance(error, BiginError) else "the replies never mentioned this record"
+        reason = reason.rstrip(".")
         return RecordResult(
             id=record_id,
             status=ERROR,

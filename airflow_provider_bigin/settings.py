@@ -150,7 +150,7 @@ class ClientSettings:
         cache = (_text(self.token_cache, "token_cache") or "auto").lower()
         if cache not in TOKEN_CACHE_CHOICES:
             raise ConnectionConfigError(
-                f"token_cache {cache!r} is not one of {', '.join(TOKEN_CACHE_CHOICES)}."
+                f"cache_backend {cache!r} is not one of {', '.join(TOKEN_CACHE_CHOICES)}."
             )
         object.__setattr__(self, "token_cache", cache)
         self.data_center_info()  # validates the data centre and both URLs

@@ -130,7 +130,7 @@ def error_for_reply(status: int, payload: Any, headers: Mapping[str, str], reque
     body = payload if isinstance(payload, Mapping) else {}
     code = str(body.get("code") or "")
     message = str(body.get("message") or "")
-    said = f"HTTP {status} {code}: {message}".strip().rstrip(":")
+    said = " ".join(part for part in (f"HTTP {status}", code) if part) + (f": {message}" if message else "")
     where = f"{request.method} {request.path}"
     if status == 429 or code == "TOO_MANY_REQUESTS":
         return RateLimitedError(

@@ -69,7 +69,7 @@ def test_overrides_must_be_https_or_loopback() -> None:
         ({"timeout": 0}, "more than 0"),
         ({"max_concurrency": 0}, "from 1 to 25"),
         ({"max_concurrency": 2.5}, "whole number"),
-        ({"token_cache": "redis"}, "token_cache 'redis' is not one of auto, variable, file, memory"),
+        ({"token_cache": "redis"}, "cache_backend 'redis' is not one of auto, variable, file, memory"),
     ],
 )
 def test_bad_tuning_values_are_refused(changes: dict[str, Any], message: str) -> None:

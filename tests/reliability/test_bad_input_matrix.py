@@ -486,12 +486,6 @@ def test_bad_input_ends_in_a_typed_error_or_a_correct_per_record_failure(case: C
         case.check(world, result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="transport.error_for_reply() builds 'HTTP 502 ' (a trailing space) when the reply has no code or "
-    "message, and BiginClient._gave_up() appends '; ...' after its final '.', so users read "
-    "'(HTTP 502 ).; the change may...'.",
-)
 def test_a_gateway_page_reads_cleanly_in_each_record_message(world: World) -> None:
     server = world.odd(api=lambda seen: Reply.html(GATEWAY_502_PAGE, 502))
     outcome = world.odd_client(server).remove_tags("Contacts", list(ODD_IDS), ["Stale"])
