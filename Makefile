@@ -20,7 +20,7 @@ UV := $(BIN)/uv
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test lint format demo bench bench-quick integration ui-check screenshots dist constraints clean
+.PHONY: help venv test lint format demo bench bench-quick soak integration ui-check screenshots dist constraints clean
 
 help:
 	@echo "make demo        run the example DAG against the bundled sandbox, offline"
@@ -28,6 +28,7 @@ help:
 	@echo "make lint        ruff (with Airflow's AIR rules) and mypy --strict"
 	@echo "make bench       calls, grants, credits, time and memory against the sandbox; rewrites benchmarks/RESULTS.md (4-7 min)"
 	@echo "make bench-quick every benchmark scenario at toy sizes (what CI runs)"
+	@echo "make soak        200,000 ids under the soak fault profile, with token expiry and a forced lock-out"
 	@echo "make integration a real Airflow deployment (scheduler, API server, DAG processor) runs a mapped DAG"
 	@echo "make ui-check    Airflow's UI in headless Chromium: the connection form and a run's XComs"
 	@echo "make screenshots the UI check, saving docs/connection-form.png and docs/xcom-results.png"
@@ -56,6 +57,9 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m benchmarks.run --quick
+
+soak: $(STAMP)
+	$(BIN)/python -m tests.reliability.soak --full
 
 integration: $(STAMP)
 	$(BIN)/pytest -m integration tests/deployment

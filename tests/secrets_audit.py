@@ -350,18 +350,11 @@ EXEMPT_MARKER = "secrets_audit_exempt"
 
 
 # Tests of other folders that put a secret where the audit looks on purpose, until they carry the marker.
-KNOWN_EXEMPTIONS: dict[str, tuple[str, ...]] = {
-    # Zoho accepts the grant's fields as query parameters, and the sandbox must too: urllib3 logs the URL.
-    "tests/sandbox/test_accounts.py::test_refresh_grant_fields_may_come_as_query_parameters": (LOG, REPORT),
-}
-
-
 def _exempt_channels(item: pytest.Item) -> frozenset[str] | None:
     """The channels this test may leak into (None: none); every channel when the marker names none."""
     marker = item.get_closest_marker(EXEMPT_MARKER)
     if marker is None:
-        known = KNOWN_EXEMPTIONS.get(item.nodeid)
-        return frozenset(known) if known else None
+        return None
     if not marker.kwargs.get("reason"):
         raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.{EXEMPT_MARKER} needs a reason=")
     channels = marker.kwargs.get("channels")
