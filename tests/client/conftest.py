@@ -11,22 +11,12 @@ import pytest
 from airflow_provider_bigin.client import BiginClient
 from airflow_provider_bigin.retrying import RetryPolicy
 from airflow_provider_bigin.settings import ClientSettings
-from airflow_provider_bigin.token_cache import FileTokenStore, TokenStore, forget_process_tokens
+from airflow_provider_bigin.token_cache import FileTokenStore, TokenStore
 
 # Fast retries: the sandbox answers in microseconds, and tests must not sleep for real backoffs.
 FAST_RETRY = RetryPolicy(max_attempts=8, initial_wait=0.005, max_wait=0.05, max_elapsed=60.0)
 
 MakeClient = Callable[..., BiginClient]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_token_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test starts with an empty process memory layer and its own default file cache directory, so
-    that grant counts mean what they say and nothing is written to the user's home."""
-    monkeypatch.setenv("BIGIN_TOKEN_CACHE_DIR", str(tmp_path / "default-token-cache"))
-    forget_process_tokens()
-    yield
-    forget_process_tokens()
 
 
 def settings_for(sandbox: Any, *, client: str = "default", **extra: Any) -> ClientSettings:

@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from airflow_provider_bigin.token_cache import forget_process_tokens
-
 UseConnection = Callable[..., dict[str, Any]]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_token_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Grant counts mean what they say: no token survives from another test, none lands in $HOME."""
-    monkeypatch.setenv("BIGIN_TOKEN_CACHE_DIR", str(tmp_path / "token-cache"))
-    forget_process_tokens()
-    yield
-    forget_process_tokens()
 
 
 @pytest.fixture

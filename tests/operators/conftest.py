@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from airflow_provider_bigin.token_cache import KEY_PREFIX, forget_process_tokens
+from airflow_provider_bigin.token_cache import KEY_PREFIX
 
 DAG_HEADER = """
 import json
@@ -47,15 +47,6 @@ def _delete_bigin_variables() -> None:
 
     with create_session() as session:
         session.query(Variable).filter(Variable.key.like(f"{KEY_PREFIX}%")).delete(synchronize_session=False)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_token_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No token survives from another test: not in memory, not in a file, not in a Variable."""
-    monkeypatch.setenv("BIGIN_TOKEN_CACHE_DIR", str(tmp_path / "token-cache"))
-    forget_process_tokens()
-    yield
-    forget_process_tokens()
 
 
 @pytest.fixture
