@@ -1,7 +1,7 @@
 """The conditions of a benchmark run: sizes, network latency, the concurrency cap, repetitions.
 
-The full run follows issue 8; the quick run keeps every scenario but shrinks sizes and latency so that the
-benchmark code runs in CI and cannot rot.
+The full run follows the published targets (README, Benchmarks); the quick run keeps every scenario but
+shrinks sizes and latency so that the benchmark code runs in CI and cannot rot.
 """
 
 from __future__ import annotations
@@ -41,8 +41,9 @@ class BenchConditions:
     def floor_seconds(self, size: int) -> float:
         """The latency-bound time: the calls in rounds of `max_concurrency`, one latency per round.
 
-        This is issue 8's ceil(N/500) x latency / concurrency whenever the calls fill whole rounds; when they
-        do not (1,000 ids make 2 calls), no run can take less than one round trip, so the round is counted.
+        This is the target's ceil(N/500) x latency / concurrency whenever the calls fill whole rounds;
+        when they do not (1,000 ids make 2 calls), no run can take less than one round trip, so the round
+        is counted.
         """
         return math.ceil(self.floor_calls(size) / self.max_concurrency) * self.latency_seconds
 

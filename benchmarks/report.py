@@ -191,7 +191,7 @@ def _tag_removal(result: TagRemovalResult) -> list[str]:
     lines += [
         "",
         f"- Latency-bound time = ceil(calls / {conditions.max_concurrency}) x {conditions.latency_ms:g} ms. "
-        f"It is issue 8's ceil(N/500) x latency / concurrency when the calls fill whole rounds of "
+        f"It is the target's ceil(N/500) x latency / concurrency when the calls fill whole rounds of "
         f"{conditions.max_concurrency}; a partial round ({_plural(smallest_calls, 'call')} at "
         f"{min(conditions.sizes):,} ids) still takes one round trip, so it counts as one.",
         "- Sandbox-bound time = calls x the median time the sandbox took to answer one call sent alone at "
@@ -300,7 +300,7 @@ def _memory(result: MemoryResult) -> list[str]:
 
 
 def _targets(targets: list[TargetCheck]) -> list[str]:
-    lines = ["## Targets (issue 8)", "", *_header("target", "measured", "met", align="lll")]
+    lines = ["## Targets", "", *_header("target", "measured", "met", align="lll")]
     lines += [_row(check.target, check.measured, "yes" if check.met else "**no**") for check in targets]
     missed = [check for check in targets if not check.met]
     if missed:

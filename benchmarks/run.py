@@ -1,6 +1,6 @@
 """`python -m benchmarks.run [--quick] [--output PATH]`: every scenario in one run, then RESULTS.md.
 
-The full run (issue 8's sizes, 50 ms latency, a cap of 10) rewrites benchmarks/RESULTS.md. The quick run is
+The full run (N up to 100,000, 50 ms latency, a cap of 10) rewrites benchmarks/RESULTS.md. The quick run is
 the same code at toy sizes and 2 ms latency, for CI; it writes a report only where --output says.
 """
 

@@ -1,4 +1,4 @@
-"""Issue 8's targets, checked against a run's measurements; a missed target says by how much and why.
+"""The benchmark's targets, checked against a run's measurements; a missed target says by how much and why.
 
 Reported, never asserted on time: the machine is shared and noisy. (The CI test asserts only counts.)
 """

@@ -76,7 +76,7 @@ def test_memory_run_settles_every_record_in_full_calls(results: BenchResults) ->
 def test_report_shows_every_scenario_and_target(results: BenchResults) -> None:
     text = render(results)
     for heading in (
-        "## Targets (issue 8)",
+        "## Targets",
         "## 1. Removing tags from N records",
         "## 2. Fan-out",
         "## 3. DAG-parse cost",

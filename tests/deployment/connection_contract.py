@@ -1,8 +1,8 @@
-"""The Bigin connection as the form must show it: the contract of issue 3, written apart from the form code.
+"""The Bigin connection as the form must show it: the README's connection contract, apart from the form code.
 
-Field names, which are secret and the defaults come from the issue, not from ``connection_form.py``, so that
-a field dropped from (or added to) the declared form fails the UI check. Labels are the declared ones: the
-check proves that Airflow shows them, while their wording belongs to ``connection_form.py``.
+Field names, which are secret and the defaults come from that contract, not from ``connection_form.py``,
+so that a field dropped from (or added to) the declared form fails the UI check. Labels are the declared
+ones: the check proves that Airflow shows them, while their wording belongs to ``connection_form.py``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from tests.deployment.ui_form import FormContract
 
 #: The extra that names where access tokens are cached (one place to change if the extra is renamed).
 TOKEN_CACHE_FIELD = "cache_backend"  # not "token_cache": Airflow masks keys containing "token"
-#: The connection contract (issue 3): login = client id, password = client secret, and these extras.
+#: The connection contract: login = client id, password = client secret, and these extras.
 EXTRA_FIELD_NAMES = (
     "refresh_token",
     "data_center",
