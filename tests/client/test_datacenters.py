@@ -10,30 +10,19 @@ from airflow_provider_bigin.datacenters import (
     is_loopback_host,
 )
 from airflow_provider_bigin.errors import ConnectionConfigError
-
-# The table of reference/bigin-api.md, section 3, written out again so that a typo in the code shows.
-EXPECTED = {
-    "us": ("https://accounts.zoho.com", "https://www.zohoapis.com"),
-    "eu": ("https://accounts.zoho.eu", "https://www.zohoapis.eu"),
-    "au": ("https://accounts.zoho.com.au", "https://www.zohoapis.com.au"),
-    "in": ("https://accounts.zoho.in", "https://www.zohoapis.in"),
-    "cn": ("https://accounts.zoho.com.cn", "https://www.zohoapis.com.cn"),
-    "jp": ("https://accounts.zoho.jp", "https://www.zohoapis.jp"),
-    "sa": ("https://accounts.zoho.sa", "https://www.zohoapis.sa"),
-    "ca": ("https://accounts.zohocloud.ca", "https://www.zohoapis.ca"),
-}
+from tests.data_centres import EXPECTED_DATA_CENTRES
 
 
-@pytest.mark.parametrize("code", sorted(EXPECTED))
+@pytest.mark.parametrize("code", sorted(EXPECTED_DATA_CENTRES))
 def test_each_data_center_maps_to_its_accounts_server_and_api_domain(code: str) -> None:
     dc = get_data_center(code.upper())
-    assert (dc.accounts_url, dc.api_domain) == EXPECTED[code]
+    assert (dc.accounts_url, dc.api_domain) == EXPECTED_DATA_CENTRES[code]
     assert data_center_for_api_domain(dc.api_domain + "/") == dc
     assert data_center_for_api_domain(dc.api_domain.upper()) == dc
 
 
 def test_table_has_exactly_the_eight_data_centers() -> None:
-    assert set(DATA_CENTERS) == set(EXPECTED)
+    assert set(DATA_CENTERS) == set(EXPECTED_DATA_CENTRES)
 
 
 def test_missing_data_center_means_us() -> None:

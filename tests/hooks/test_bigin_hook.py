@@ -12,19 +12,8 @@ from airflow_provider_bigin.datacenters import DATA_CENTERS
 from airflow_provider_bigin.errors import ConnectionConfigError
 from airflow_provider_bigin.hooks.bigin import BiginHook
 from airflow_provider_bigin.token_cache import forget_process_tokens
+from tests.data_centres import EXPECTED_DATA_CENTRES
 from tests.hooks.conftest import UseConnection, offline_conn
-
-# https://www.bigin.com/developer/docs/apis/v2/multi-dc.html, as reference/bigin-api.md tables it.
-EXPECTED_DATA_CENTRES = {
-    "us": ("https://accounts.zoho.com", "https://www.zohoapis.com"),
-    "eu": ("https://accounts.zoho.eu", "https://www.zohoapis.eu"),
-    "au": ("https://accounts.zoho.com.au", "https://www.zohoapis.com.au"),
-    "in": ("https://accounts.zoho.in", "https://www.zohoapis.in"),
-    "cn": ("https://accounts.zoho.com.cn", "https://www.zohoapis.com.cn"),
-    "jp": ("https://accounts.zoho.jp", "https://www.zohoapis.jp"),
-    "sa": ("https://accounts.zoho.sa", "https://www.zohoapis.sa"),
-    "ca": ("https://accounts.zohocloud.ca", "https://www.zohoapis.ca"),
-}
 
 
 def test_expected_table_covers_every_data_centre_the_client_knows() -> None:
