@@ -21,7 +21,7 @@ from pathlib import Path
 from airflow_provider_bigin.sandbox import Sandbox
 from benchmarks.conditions import BenchConditions
 from benchmarks.fanout_task import CONNECTION_ENV, READY
-from benchmarks.seeding import bench_seed, record_ids
+from benchmarks.seeding import bench_sandbox, bench_seed, record_ids
 from benchmarks.zoho_cost import ZohoCost
 
 TASK_TIMEOUT_SECONDS = 120
@@ -106,12 +106,7 @@ def _run_tasks(sb: Sandbox, conditions: BenchConditions, kind: str, token_dir: s
 def run_fanout(conditions: BenchConditions, *, progress: Callable[[str], None] = print) -> FanoutResult:
     seed = bench_seed(conditions.module, conditions.fanout_tasks, conditions.tags)
     with (
-        Sandbox(
-            process=True,
-            seed=seed,
-            latency_ms=conditions.latency_ms,
-            max_concurrency=conditions.max_concurrency,
-        ) as sb,
+        bench_sandbox(conditions, seed) as sb,
         tempfile.TemporaryDirectory(prefix="bigin-bench-fanout-") as token_dir,
     ):
         runs = {}

@@ -16,11 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from airflow_provider_bigin.sandbox import Sandbox
 from benchmarks.conditions import BenchConditions
 from benchmarks.fanout_task import CONNECTION_ENV
 from benchmarks.memory_task import CONCURRENCY_ENV
-from benchmarks.seeding import EMPTY_SEED, add_bench_records
+from benchmarks.seeding import EMPTY_SEED, add_bench_records, bench_sandbox
 from benchmarks.zoho_cost import ZohoCost
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -48,12 +47,7 @@ class MemoryResult:
 def run_memory(conditions: BenchConditions, *, progress: Callable[[str], None] = print) -> MemoryResult:
     count = conditions.memory_ids
     with (
-        Sandbox(
-            process=True,
-            seed=EMPTY_SEED,
-            latency_ms=conditions.latency_ms,
-            max_concurrency=conditions.max_concurrency,
-        ) as sb,
+        bench_sandbox(conditions, EMPTY_SEED) as sb,
         tempfile.TemporaryDirectory(prefix="bigin-bench-memory-") as token_dir,
     ):
         add_bench_records(sb, conditions.module, count, conditions.tags)

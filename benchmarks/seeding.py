@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_bigin.sandbox import Sandbox
+
+if TYPE_CHECKING:
+    from benchmarks.conditions import BenchConditions
 
 # 19-digit ids in Zoho's shape (organisation prefix, zero-padded serial), above the demo data's range.
 ID_PREFIX = "2445013"
@@ -40,3 +43,13 @@ def add_bench_records(sb: Sandbox, module: str, count: int, tags: tuple[str, ...
     records = bench_records(count, tags)
     for start in range(0, count, ADD_CHUNK):
         sb.add_records(module, records[start : start + ADD_CHUNK])
+
+
+def bench_sandbox(conditions: BenchConditions, seed: dict[str, Any]) -> Sandbox:
+    """The sandbox every scenario measures against: its own process, the run's latency and concurrency cap."""
+    return Sandbox(
+        process=True,
+        seed=seed,
+        latency_ms=conditions.latency_ms,
+        max_concurrency=conditions.max_concurrency,
+    )

@@ -25,7 +25,7 @@ from benchmarks.conditions import MAX_IDS_PER_CALL, BenchConditions
 from benchmarks.http_hook_batches import remove_tags_with_http_hook
 from benchmarks.per_record_loop import remove_tags_one_by_one
 from benchmarks.provider_client import remove_tags_with_client
-from benchmarks.seeding import KEPT_TAG, bench_seed, record_ids
+from benchmarks.seeding import KEPT_TAG, bench_sandbox, bench_seed, record_ids
 from benchmarks.zoho_cost import ZohoCost
 
 WAYS = {
@@ -262,12 +262,7 @@ def run_tag_removal(
     bare: dict[int, list[float]] = {}
     with (
         tempfile.TemporaryDirectory(prefix="bigin-bench-tokens-") as token_root,
-        Sandbox(
-            process=True,
-            seed=seed,
-            latency_ms=conditions.latency_ms,
-            max_concurrency=conditions.max_concurrency,
-        ) as sb,
+        bench_sandbox(conditions, seed) as sb,
     ):
         for size in conditions.sizes:
             ids = all_ids[:size]
