@@ -1,7 +1,7 @@
 """An offline Zoho Accounts + Bigin v2 API on 127.0.0.1, for tests, the demo and users' own DAG tests.
 
-Written from shared/reference/bigin-api.md and the user's endpoint text, never from the provider's client:
-it imports nothing from the rest of the package, so that the two cannot share a misunderstanding.
+Written from docs/zoho-facts.md, Zoho's Remove Tags page included (section 6), never from the provider's
+client: it imports nothing from the rest of the package, so that the two cannot share a misunderstanding.
 FastAPI and uvicorn are imported only when a server starts (the pytest plugin imports this package).
 """
 

@@ -1,6 +1,6 @@
 """Zoho Accounts in memory: refresh and self-client code grants, access tokens, revocation, the token budget.
 
-Source: shared/reference/bigin-api.md section 3. The budget: at most ``grant_limit`` (10) grants per refresh
+Source: docs/zoho-facts.md, section 3. The budget: at most ``grant_limit`` (10) grants per refresh
 token in any ``grant_window_seconds`` (600); the next one gets HTTP 200 with the Access Denied body and locks
 the refresh token out for ``lockout_seconds`` (900; practitioners report 15 to 30 minutes). The sandbox's
 model: the lock-out runs from the grant that tripped it and is not extended by grants tried during it (each
@@ -21,8 +21,8 @@ from typing import Any
 from airflow_provider_bigin.sandbox.clients import ClientSpec, WriteDenial
 from airflow_provider_bigin.sandbox.scopes import parse_scope
 
-# Zoho answers OAuth errors in the body; the reference allows HTTP 200 or 400. The sandbox uses 200, the
-# harder case for a client: the transport says OK and only the body says otherwise.
+# Zoho answers OAuth errors in the body, with HTTP 200 or 400 (docs/zoho-facts.md, section 3). The sandbox
+# uses 200, the harder case for a client: the transport says OK and only the body says otherwise.
 OAUTH_ERROR_HTTP_STATUS = 200
 ACCESS_DENIED_BODY: dict[str, str] = {
     "error": "Access Denied",

@@ -7,15 +7,15 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from airflow_provider_bigin.sandbox import api_errors
+from airflow_provider_bigin.sandbox.api import errors as api_errors
+from airflow_provider_bigin.sandbox.api.oauth import accounts_router
+from airflow_provider_bigin.sandbox.api.records import record_router
+from airflow_provider_bigin.sandbox.api.settings import settings_router
+from airflow_provider_bigin.sandbox.api.tags import tag_router
 from airflow_provider_bigin.sandbox.conditions import NetworkConditions
 from airflow_provider_bigin.sandbox.config import SandboxConfig
 from airflow_provider_bigin.sandbox.control import ControlError, control_router
-from airflow_provider_bigin.sandbox.oauth_routes import accounts_router
-from airflow_provider_bigin.sandbox.record_routes import record_router
-from airflow_provider_bigin.sandbox.settings_routes import settings_router
 from airflow_provider_bigin.sandbox.state import SandboxState
-from airflow_provider_bigin.sandbox.tag_routes import tag_router
 
 
 def _api_error_response(error: api_errors.ApiError) -> JSONResponse:

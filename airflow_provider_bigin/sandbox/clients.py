@@ -18,8 +18,9 @@ from airflow_provider_bigin.sandbox.scopes import FULL_ACCESS_SCOPE
 class ClientSpec:
     """A Zoho API client, its refresh token, the token's scopes and whether its user may change records.
 
-    ``write_denial`` is None when the user may change records, else the 403 code its changes get: the seed
-    lists both NO_PERMISSION and AUTHORIZATION_FAILED ("does not have sufficient privilege").
+    ``write_denial`` is None when the user may change records, else the 403 code its changes get: the error
+    table of Zoho's Remove Tags page (docs/zoho-facts.md, section 6) lists both NO_PERMISSION and
+    AUTHORIZATION_FAILED ("does not have sufficient privilege").
     """
 
     name: str
@@ -65,7 +66,8 @@ READ_ONLY_SCOPE = ",".join(
 
 # "default": everything; "readonly": no module WRITE scope (writes get 401 OAUTH_SCOPE_MISMATCH);
 # "noperm": full scopes but a user without permission to change records (writes get 403 NO_PERMISSION);
-# "noprivilege": the same with the seed's other 403 code (AUTHORIZATION_FAILED).
+# "noprivilege": the same with the other 403 code in the error table of Zoho's Remove Tags page
+# (AUTHORIZATION_FAILED; docs/zoho-facts.md, section 6).
 DEFAULT_CLIENTS: tuple[ClientSpec, ...] = (
     make_client("default"),
     make_client("readonly", READ_ONLY_SCOPE),

@@ -18,7 +18,7 @@ from typing import Any
 
 from starlette.routing import Match, Router
 
-from airflow_provider_bigin.sandbox import api_errors
+from airflow_provider_bigin.sandbox.api import errors as api_errors
 from airflow_provider_bigin.sandbox.config import CONTROL_PREFIX
 from airflow_provider_bigin.sandbox.state import SandboxState
 

@@ -1,7 +1,7 @@
 """API credits: what each call would cost against a Bigin organisation's daily allowance.
 
-Source: https://www.zoho.com/bigin/developer/docs/apis/api-limits.html (via shared/reference/bigin-api.md
-section 1 and 4): most calls cost 1 credit; adding or removing tags on many records (up to 500) costs "at
+Source: https://www.zoho.com/bigin/developer/docs/apis/api-limits.html (via docs/zoho-facts.md,
+sections 1 and 4): most calls cost 1 credit; adding or removing tags on many records (up to 500) costs "at
 most 10 credits". The sandbox's model of the scale in between: 1 credit per 50 records, at least 1, at most
 10. Only calls the API processes are charged: a whole-request error, a fault or a 429 costs nothing.
 """

@@ -1,9 +1,10 @@
 """The built-in demo data: a few thousand records over all seven modules, the same on every run.
 
 ``demo_records()`` is public so that the demo can build a SQL warehouse that mirrors exactly what the sandbox
-serves. Records are shaped as ``GET /bigin/v2/{module}/{id}`` returns them, ``Tag`` included. The seed's
-sample ids are Contacts: 2445013000000402006 carries "From Email" and "In Progress", and
-2445013000000141005 carries "From Webforms" (then "Newsletter"), so the seed's sample request works as shown.
+serves. Records are shaped as ``GET /bigin/v2/{module}/{id}`` returns them, ``Tag`` included. The sample
+ids of Zoho's Remove Tags page (docs/zoho-facts.md, section 6) are Contacts: 2445013000000402006 carries
+"From Email" and "In Progress", and 2445013000000141005 carries "From Webforms" (then "Newsletter"), so the
+page's sample request works as shown.
 """
 
 from __future__ import annotations

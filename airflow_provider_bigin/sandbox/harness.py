@@ -64,7 +64,8 @@ class Sandbox:
     :param grant_code_ttl: lifetime of a self-client code from ``issue_grant_code``.
     :param max_concurrency: API calls in flight past which the sandbox answers 429; None for no cap.
     :param tags_report: what a SUCCESS entry lists in ``details.tags``: "before" (the record's tags before
-        the call, which matches the seed's sample), "after", or "changed".
+        the call, which matches the sample reply of Zoho's Remove Tags page, docs/zoho-facts.md, section 6),
+        "after", or "changed".
     :param api_domain: the ``api_domain`` token replies name; None for the sandbox's own URL.
     :param process: False runs uvicorn in a daemon thread of this process; True runs the CLI in a subprocess.
     :param startup_timeout: seconds to wait for the server to listen.

@@ -1,7 +1,8 @@
 """Record and tag ids in Zoho's shape: 19-digit numeric strings, larger than 2**53, so never numbers.
 
-Source: shared/reference/bigin-api.md section 4; the seed's sample ids (2445013000000402006) show the shape
-this copies: an organisation prefix, then a zero-padded 12-digit serial.
+Source: docs/zoho-facts.md, section 4; the sample ids of Zoho's Remove Tags page (docs/zoho-facts.md,
+section 6: 2445013000000402006) show the shape this copies: an organisation prefix, then a zero-padded
+12-digit serial.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The seven Bigin modules the sandbox serves, by API name.
 
-Source: shared/reference/bigin-api.md section 1 (module API names; Accounts are shown as Companies and
-Pipelines hold the deals) and the seed's scope list (module part of a scope is lower case).
+Source: docs/zoho-facts.md, section 1 (module API names; Accounts are shown as Companies and Pipelines hold
+the deals) and the scope list of Zoho's Remove Tags page (docs/zoho-facts.md, section 6: the module part of a
+scope is lower case).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Which OAuth scopes let a token do what.
 
-Source: the seed (Remove Tags accepts ZohoBigin.modules.ALL, ZohoBigin.modules.{module}.ALL or
-ZohoBigin.modules.{module}.WRITE) and shared/reference/bigin-api.md section 2 (settings.tags.READ / CREATE).
-The rest (READ for module reads, settings.modules.READ) follows Zoho's naming pattern: the sandbox's model.
-Scopes compare case-insensitively, as Zoho's consent screen treats them.
+Source: Zoho's Remove Tags page (docs/zoho-facts.md, section 6: Remove Tags accepts ZohoBigin.modules.ALL,
+ZohoBigin.modules.{module}.ALL or ZohoBigin.modules.{module}.WRITE) and docs/zoho-facts.md, section 2
+(settings.tags.READ / CREATE). The rest (READ for module reads, settings.modules.READ) follows Zoho's naming
+pattern: the sandbox's model. Scopes compare case-insensitively, as Zoho's consent screen treats them.
 """
 
 from __future__ import annotations
@@ -30,7 +30,10 @@ SCOPES_TO_READ_MODULES = (
 
 
 def scopes_to_write(module_scope_name: str) -> tuple[str, ...]:
-    """Any one of these lets a token add or remove a module's tags (the seed's list)."""
+    """Any one of these lets a token add or remove a module's tags.
+
+    The list of Zoho's Remove Tags page (docs/zoho-facts.md, section 6).
+    """
     return (
         "ZohoBigin.modules.ALL",
         f"ZohoBigin.modules.{module_scope_name}.ALL",

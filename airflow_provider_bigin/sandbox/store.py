@@ -3,10 +3,12 @@
 Two behaviours that Zoho has not confirmed are modelled here, each behind one name:
 
 * ``tag_key``: tag names match case-insensitively (after trimming), and a record keeps the tag's first-seen
-  spelling. The seed's sample removes "In progress" from a record carrying "In Progress", and reports success.
+  spelling. The sample of Zoho's Remove Tags page (docs/zoho-facts.md, section 6) removes "In progress" from
+  a record carrying "In Progress", and reports success.
 * ``TagChange.reported_tags``: what a per-record SUCCESS lists in ``details.tags``. The default, "before",
-  lists the tags the record carried before the call: the only reading that matches both entries of the seed's
-  sample reply. "after" and "changed" are there so that a client's tests can prove they do not depend on it.
+  lists the tags the record carried before the call: the only reading that matches both entries of that
+  page's sample reply. "after" and "changed" are there so that a client's tests can prove they do not depend
+  on it.
 
 Every method runs on the server's event loop thread, so no lock is needed.
 """

@@ -16,7 +16,8 @@ import requests
 
 from airflow_provider_bigin.sandbox import Sandbox
 
-SAMPLE_IDS = ("2445013000000402006", "2445013000000141005")  # the seed's sample request
+# The records of the sample request and reply on Zoho's Remove Tags page (docs/zoho-facts.md, section 6).
+SAMPLE_IDS = ("2445013000000402006", "2445013000000141005")
 
 
 @dataclass

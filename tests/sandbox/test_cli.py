@@ -1,4 +1,7 @@
-"""The console script: a ready connection on stdout, the seed's sample served to curl, a clean stop."""
+"""The console script: a ready connection on stdout, Zoho's sample request served to curl, a clean stop.
+
+The sample request is the one on Zoho's Remove Tags page (docs/zoho-facts.md, section 6).
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Remove Tags and Add Tags, for many records and for one: the endpoints this provider exists for.
 
-Source: the seed (Remove Tags: query parameters only, ``ids`` and ``tag_names`` comma-separated, one
-``data[]`` entry per record) and shared/reference/bigin-api.md sections 1 and 2 (Add Tags' JSON body,
-at most 500 records per call). The sandbox's model where Zoho is unconfirmed:
+Source: Zoho's Remove Tags page (docs/zoho-facts.md, section 6: query parameters only, ``ids`` and
+``tag_names`` comma-separated, one ``data[]`` entry per record) and docs/zoho-facts.md, sections 1 and 2
+(Add Tags' JSON body, at most 500 records per call). The sandbox's model where Zoho is unconfirmed:
 
 * ``data[]`` follows the order of the ids sent, one entry per id (a repeated id gets an entry each time).
 * An unknown or non-numeric id is a per-record INVALID_DATA entry, never a whole-request error.
@@ -19,15 +19,15 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from airflow_provider_bigin.sandbox import api_errors
-from airflow_provider_bigin.sandbox.api_auth import (
+from airflow_provider_bigin.sandbox.api import errors as api_errors
+from airflow_provider_bigin.sandbox.api.auth import (
     authenticate,
     module_named,
     require_scope,
     require_write_permission,
 )
+from airflow_provider_bigin.sandbox.api.params import json_body, split_list
 from airflow_provider_bigin.sandbox.credits import credits_for
-from airflow_provider_bigin.sandbox.params import json_body, split_list
 from airflow_provider_bigin.sandbox.scopes import scopes_to_write
 from airflow_provider_bigin.sandbox.state import SandboxState
 from airflow_provider_bigin.sandbox.store import TagChange, TagsReport
@@ -35,12 +35,12 @@ from airflow_provider_bigin.sandbox.store import TagChange, TagsReport
 MAX_IDS_PER_CALL = (
     500  # Bigin API limits page: "Add/Remove Tags to Multiple records ... maximum of 500 records"
 )
-SUCCESS_MESSAGE = "tags updated successfully"  # the seed's sample reply
-INVALID_ID_MESSAGE = "the id given seems to be invalid"  # Zoho CRM's wording (shared/reference/bigin-api.md)
+SUCCESS_MESSAGE = "tags updated successfully"  # Zoho's sample reply (docs/zoho-facts.md, section 6)
+INVALID_ID_MESSAGE = "the id given seems to be invalid"  # Zoho CRM's wording (docs/zoho-facts.md, section 1)
 
 
 def record_entry(change: TagChange, report: TagsReport) -> dict[str, Any]:
-    """One ``data[]`` entry, shaped like the seed's sample reply."""
+    """One ``data[]`` entry, shaped like Zoho's sample reply (docs/zoho-facts.md, section 6)."""
     if change.found:
         return {
             "code": "SUCCESS",

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from airflow_provider_bigin.sandbox import api_errors
+from airflow_provider_bigin.sandbox.api import errors as api_errors
 
 
 def split_list(value: str | None) -> list[str]:

@@ -1,6 +1,6 @@
 """Settings endpoints: a module's tags (list, create) and the module list.
 
-Source: shared/reference/bigin-api.md section 2. Reply shapes follow Zoho CRM's settings API (a top-level
+Source: docs/zoho-facts.md, section 2. Reply shapes follow Zoho CRM's settings API (a top-level
 ``tags`` or ``modules`` list): the sandbox's model, since Bigin publishes no sample for them.
 """
 
@@ -12,23 +12,23 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from airflow_provider_bigin.sandbox import api_errors
-from airflow_provider_bigin.sandbox.api_auth import (
+from airflow_provider_bigin.sandbox.api import errors as api_errors
+from airflow_provider_bigin.sandbox.api.auth import (
     authenticate,
     module_named,
     require_scope,
     require_write_permission,
 )
+from airflow_provider_bigin.sandbox.api.params import json_body
+from airflow_provider_bigin.sandbox.api.tags import multi_status
 from airflow_provider_bigin.sandbox.credits import credits_for
 from airflow_provider_bigin.sandbox.modules import MODULES
-from airflow_provider_bigin.sandbox.params import json_body
 from airflow_provider_bigin.sandbox.scopes import (
     SCOPES_TO_CREATE_TAGS,
     SCOPES_TO_READ_MODULES,
     SCOPES_TO_READ_TAGS,
 )
 from airflow_provider_bigin.sandbox.state import SandboxState
-from airflow_provider_bigin.sandbox.tag_routes import multi_status
 
 
 def _tag_creation_entry(state: SandboxState, module: str, raw: Any) -> dict[str, Any]:

@@ -10,13 +10,14 @@ from collections.abc import Sequence
 
 from starlette.requests import Request
 
-from airflow_provider_bigin.sandbox import api_errors
 from airflow_provider_bigin.sandbox.accounts import AccessToken
+from airflow_provider_bigin.sandbox.api import errors as api_errors
 from airflow_provider_bigin.sandbox.modules import ModuleInfo, find_module
 from airflow_provider_bigin.sandbox.scopes import grants_any
 from airflow_provider_bigin.sandbox.state import SandboxState
 
-AUTH_SCHEME = "zoho-oauthtoken"  # "Authorization: Zoho-oauthtoken <token>", not Bearer (the seed)
+# "Authorization: Zoho-oauthtoken <token>", not Bearer: the Remove Tags page (docs/zoho-facts.md, section 6)
+AUTH_SCHEME = "zoho-oauthtoken"
 
 
 def authenticate(state: SandboxState, request: Request) -> AccessToken:

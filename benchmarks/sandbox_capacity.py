@@ -1,9 +1,9 @@
 """Measure a sandbox's capacity: Remove Tags calls per second at zero latency, from many concurrent clients.
 
-``python -m airflow_provider_bigin.sandbox.capacity [--seconds 5] [--clients 8]`` starts a sandbox in a
-subprocess (so that the clients' threads do not share its interpreter lock), takes a token from it, and has
-each client thread send Remove Tags calls (10 ids, 2 tags) over its own pooled ``requests.Session``. Removing
-tags is idempotent, so every call after the first does the same work.
+``python -m benchmarks.sandbox_capacity [--seconds 5] [--clients 8]`` starts a sandbox in a subprocess (so
+that the clients' threads do not share its interpreter lock), takes a token from it, and has each client
+thread send Remove Tags calls (10 ids, 2 tags) over its own pooled ``requests.Session``. Removing tags is
+idempotent, so every call after the first does the same work.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import requests
 
-from airflow_provider_bigin.sandbox.harness import Sandbox
+from airflow_provider_bigin.sandbox import Sandbox
 
 DEFAULT_SECONDS = 5.0
 DEFAULT_CLIENTS = 8

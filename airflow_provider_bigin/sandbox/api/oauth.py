@@ -1,6 +1,6 @@
 """Zoho Accounts' token endpoints: the refresh grant, the self-client code grant, and revocation.
 
-Source: shared/reference/bigin-api.md section 3. Fields come as form fields or query parameters. An unknown
+Source: docs/zoho-facts.md, section 3. Fields come as form fields or query parameters. An unknown
 ``grant_type`` gets ``{"error": "unsupported_grant_type"}`` (OAuth 2.0's code; the sandbox's model).
 """
 
@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from airflow_provider_bigin.sandbox.accounts import OAUTH_ERROR_HTTP_STATUS, OAuthReply
-from airflow_provider_bigin.sandbox.params import base_url, form_fields
+from airflow_provider_bigin.sandbox.api.params import base_url, form_fields
 from airflow_provider_bigin.sandbox.state import SandboxState
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from airflow_provider_bigin.sandbox import Sandbox
-from airflow_provider_bigin.sandbox.capacity import measure_capacity
+from benchmarks.sandbox_capacity import measure_capacity
 
 
 def test_measure_capacity_counts_what_the_sandbox_served(bigin_sandbox: Sandbox) -> None:

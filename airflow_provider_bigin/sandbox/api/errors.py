@@ -1,8 +1,8 @@
 """Whole-request errors of the Bigin API, in Zoho's body shape ``{"code", "details", "message", "status"}``.
 
-Codes, messages and HTTP statuses come from the seed's error table and shared/reference/bigin-api.md
-section 1; where neither gives a code (missing Authorization header, too many ids, missing parameter) the
-function below says which code the sandbox uses and why.
+Codes, messages and HTTP statuses come from the error table of Zoho's Remove Tags page (docs/zoho-facts.md,
+section 6) and from docs/zoho-facts.md, section 1; where neither gives a code (missing Authorization header,
+too many ids, missing parameter) the function below says which code the sandbox uses and why.
 """
 
 from __future__ import annotations
@@ -49,7 +49,10 @@ def no_permission(action: str) -> ApiError:
 
 
 def authorization_failure(action: str) -> ApiError:
-    """The seed's second 403 (its HTTP status is unconfirmed: the sandbox answers 403, like NO_PERMISSION)."""
+    """The second 403 of Zoho's Remove Tags page (docs/zoho-facts.md, section 6).
+
+    Its HTTP status is unconfirmed: the sandbox answers 403, like NO_PERMISSION.
+    """
     return ApiError(403, "AUTHORIZATION_FAILED", f"User does not have sufficient privilege to {action}")
 
 
@@ -68,7 +71,7 @@ def authentication_failure() -> ApiError:
 
 
 def too_many_requests() -> ApiError:
-    """No ``Retry-After`` header: Zoho documents none (shared/reference/bigin-api.md section 1)."""
+    """No ``Retry-After`` header: Zoho documents none (docs/zoho-facts.md, section 1)."""
     return ApiError(
         429, "TOO_MANY_REQUESTS", "You have made too many requests. Please try again after some time."
     )

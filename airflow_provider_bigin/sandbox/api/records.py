@@ -1,6 +1,6 @@
 """Reading records: a module's records page by page, and one record by id.
 
-Source: shared/reference/bigin-api.md section 2 (``fields`` is required in v2; at most 200 per page; 204 with
+Source: docs/zoho-facts.md, section 2 (``fields`` is required in v2; at most 200 per page; 204 with
 an empty body when nothing matches). The sandbox's model: ``per_page`` above 200 is refused (a client that
 asks for more finds out at once), and an unknown id on the one-record path is a 400 INVALID_DATA.
 """
@@ -11,11 +11,11 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from airflow_provider_bigin.sandbox import api_errors
-from airflow_provider_bigin.sandbox.api_auth import authenticate, module_named, require_scope
+from airflow_provider_bigin.sandbox.api import errors as api_errors
+from airflow_provider_bigin.sandbox.api.auth import authenticate, module_named, require_scope
+from airflow_provider_bigin.sandbox.api.params import split_list
 from airflow_provider_bigin.sandbox.credits import credits_for
 from airflow_provider_bigin.sandbox.ids import is_record_id
-from airflow_provider_bigin.sandbox.params import split_list
 from airflow_provider_bigin.sandbox.scopes import scopes_to_read
 from airflow_provider_bigin.sandbox.state import SandboxState
 

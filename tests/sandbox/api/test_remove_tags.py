@@ -1,4 +1,7 @@
-"""Remove Tags, many records and one, as the seed specifies it, over real HTTP."""
+"""Remove Tags, many records and one, as Zoho's Remove Tags page specifies it, over real HTTP.
+
+The page is summarised in docs/zoho-facts.md, section 6; the first two tests replay its sample request.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import pytest
 from airflow_provider_bigin.sandbox import Sandbox
 from tests.sandbox.conftest import SAMPLE_IDS, Api, make_api
 
-UNKNOWN_ID = "111111000000195072"  # the reference's sample of an id that does not exist
+UNKNOWN_ID = "111111000000195072"  # docs/zoho-facts.md, section 1: the sample of an id that does not exist
 
 
 def _names(api: Api, record_id: str, module: str = "Contacts") -> list[str]:
