@@ -3,19 +3,19 @@
 Airflow 3.2+ reads it from ``get_provider_info()`` (``conn-fields`` and ``ui-field-behaviour``) without
 importing the hook; Airflow 3.1 asks the hook's ``get_connection_form_widgets()``. Both are built from these
 tables so the two can never disagree. Plain data, no Airflow import: ``get_provider_info()`` must stay cheap.
+The vocabularies come from their owners in the client: data-centre codes and cache backends.
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
 
+from airflow_provider_bigin.client.datacenters import DATA_CENTER_CODES, DEFAULT_DATA_CENTER
+from airflow_provider_bigin.client.tokens.stores import CACHE_BACKENDS
+
 CONN_TYPE: Final = "bigin"
 HOOK_NAME: Final = "Zoho Bigin"
 DEFAULT_CONN_ID: Final = "bigin_default"
-
-#: Data-centre codes, in the order Zoho's multi-DC page lists them.
-DATA_CENTER_CODES: Final = ("us", "eu", "au", "in", "cn", "jp", "sa", "ca")
-TOKEN_CACHE_CHOICES: Final = ("auto", "variable", "file", "memory")
 
 #: Standard fields the Bigin connection does not use.
 HIDDEN_FIELDS: Final = ("host", "port", "schema", "extra")
@@ -34,8 +34,8 @@ EXTRA_FIELDS: Final[dict[str, tuple[str, str, dict[str, Any]]]] = {
     ),
     "data_center": (
         "Data Centre",
-        "Where the Bigin account lives: us, eu, au, in, cn, jp, sa or ca.",
-        {"type": "string", "enum": list(DATA_CENTER_CODES), "default": "us"},
+        f"Where the Bigin account lives: {', '.join(DATA_CENTER_CODES[:-1])} or {DATA_CENTER_CODES[-1]}.",
+        {"type": "string", "enum": list(DATA_CENTER_CODES), "default": DEFAULT_DATA_CENTER},
     ),
     "accounts_url": (
         "Accounts Server Override",
@@ -62,7 +62,7 @@ EXTRA_FIELDS: Final[dict[str, tuple[str, str, dict[str, Any]]]] = {
         "Token Cache",
         "Where access tokens are shared between task processes: auto (an Airflow Variable inside tasks), "
         "variable, file or memory.",
-        {"type": "string", "enum": list(TOKEN_CACHE_CHOICES), "default": "auto"},
+        {"type": "string", "enum": list(CACHE_BACKENDS), "default": "auto"},
     ),
 }
 

@@ -3,6 +3,7 @@
 Callers catch the meaning they can act on (a revoked refresh token needs a human, a token budget needs time, a
 scope needs a new client), so each class's message says what to do. No message ever carries a secret. Errors
 raised in the middle of a run carry `.outcome`, the per-record results so far, so that nothing done is lost.
+At run time this module imports nothing else of the package, so that every part can import it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from airflow_provider_bigin.results import TagOutcome
+    from airflow_provider_bigin.client.results import TagOutcome
 
 
 class BiginError(Exception):

@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:
     task = _client_task if kind == "client" else _handwritten_task
     # Import everything a task imports before the start line, so that the tasks start together.
     if kind == "client":
-        import airflow_provider_bigin.client  # noqa: F401
+        import airflow_provider_bigin.client.bigin  # noqa: F401
     else:
         import requests  # noqa: F401
     print(READY, flush=True)

@@ -25,7 +25,7 @@ TARGETS = {
     "requests": "requests",  # for scale: what one HTTP library costs
 }
 # Modules whose presence after the import shows that the client was not deferred to execute().
-HEAVY_MODULES = ("requests", "airflow_provider_bigin.client", "tenacity", "urllib3")
+HEAVY_MODULES = ("requests", "airflow_provider_bigin.client.bigin", "tenacity", "urllib3")
 
 _PROBE = """
 import importlib, json, sys, time

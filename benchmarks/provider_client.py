@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from airflow_provider_bigin.client import BiginClient
-from airflow_provider_bigin.settings import ClientSettings
-from airflow_provider_bigin.token_cache import FileTokenStore, forget_process_tokens
+from airflow_provider_bigin.client import BiginClient, ClientSettings, FileTokenStore
+from airflow_provider_bigin.client.tokens.source import forget_process_tokens
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ pytest_plugins = ["tests.secrets_audit"]
 @pytest.fixture(autouse=True)
 def _fresh_token_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Grant counts mean what they say: no token survives from another test, and none lands in $HOME."""
-    from airflow_provider_bigin.token_cache import forget_process_tokens
+    from airflow_provider_bigin.client.tokens.source import forget_process_tokens
 
     monkeypatch.setenv("BIGIN_TOKEN_CACHE_DIR", str(tmp_path / "token-cache"))
     forget_process_tokens()

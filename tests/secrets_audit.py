@@ -372,10 +372,9 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{EXEMPT_MARKER}(reason, channels=()): the secrets audit ignores these channels (all when none) "
         "for a test that must put a secret there",
     )
-    from airflow_provider_bigin.client import BiginClient
+    from airflow_provider_bigin.client import BiginClient, ClientSettings
     from airflow_provider_bigin.errors import BiginError
     from airflow_provider_bigin.sandbox.harness import Sandbox
-    from airflow_provider_bigin.settings import ClientSettings
 
     _wrap(Sandbox, "start", _sandbox_started)
     _wrap(ClientSettings, "__post_init__", _settings_built, before=True)  # a refused one counts too

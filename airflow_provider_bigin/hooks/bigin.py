@@ -15,18 +15,24 @@ from airflow.sdk import BaseHook
 
 from airflow_provider_bigin import connection_form as form
 from airflow_provider_bigin.errors import BiginError, ConnectionConfigError
+from airflow_provider_bigin.version_compat import AirflowNotFoundException
 
 if TYPE_CHECKING:
     from airflow.sdk import Connection
 
-    from airflow_provider_bigin.client import BiginClient, ClientSettings
-    from airflow_provider_bigin.results import BatchReport, TagOutcome
-    from airflow_provider_bigin.retrying import RetryPolicy
+    from airflow_provider_bigin.client import (
+        BatchReport,
+        BiginClient,
+        ClientSettings,
+        RetryPolicy,
+        TagOutcome,
+        TokenStore,
+    )
 
 log = logging.getLogger(__name__)
 
 #: Hook arguments that override the connection extra of the same name when not None.
-_OVERRIDABLE = ("timeout", "max_concurrency", "token_cache")
+_OVERRIDABLE = ("timeout", "max_concurrency", "cache_backend")
 
 
 def _mask_secret(value: str) -> None:
@@ -46,8 +52,8 @@ class BiginHook(BaseHook):
     :param bigin_conn_id: the connection to use.
     :param timeout: read timeout of each Bigin call in seconds; overrides the connection's ``timeout``.
     :param max_concurrency: calls in flight at once; overrides the connection's ``max_concurrency``.
-    :param token_cache: where access tokens are shared (auto, variable, file or memory); overrides the
-        connection's ``cache_backend``.
+    :param cache_backend: where access tokens are shared (auto, variable, file or memory); overrides the
+        connection's ``cache_backend``. "auto" is an Airflow Variable inside a task, a file elsewhere.
     :param request_retries: how often one Bigin call is re-sent after a transient failure (5xx, 429, a
         dropped connection); 0 sends each call once. Default: the client's (5).
     :param request_retry_max_seconds: no re-send starts later than this many seconds after a call's first
@@ -65,7 +71,7 @@ class BiginHook(BaseHook):
         *,
         timeout: float | None = None,
         max_concurrency: int | None = None,
-        token_cache: str | None = None,
+        cache_backend: str | None = None,
         request_retries: int | None = None,
         request_retry_max_seconds: float | None = None,
     ) -> None:
@@ -73,7 +79,7 @@ class BiginHook(BaseHook):
         self.bigin_conn_id = bigin_conn_id
         self.timeout = timeout
         self.max_concurrency = max_concurrency
-        self.token_cache = token_cache
+        self.cache_backend = cache_backend
         self.request_retries = request_retries
         self.request_retry_max_seconds = request_retry_max_seconds
 
@@ -84,7 +90,7 @@ class BiginHook(BaseHook):
 
     def _read_extras(self, conn: Connection) -> dict[str, Any]:
         """The known extras as ClientSettings arguments; unknown keys are named in a warning, never sent."""
-        from airflow_provider_bigin.settings import settings_kwargs_from_extra  # noqa: PLC0415  # cheap parse
+        from airflow_provider_bigin.client.settings import settings_kwargs_from_extra  # noqa: PLC0415
 
         raw = conn.extra_dejson
         if not isinstance(raw, Mapping):
@@ -93,24 +99,7 @@ class BiginHook(BaseHook):
             )
         return settings_kwargs_from_extra(raw, source=f"Connection {self.bigin_conn_id!r}")
 
-    def _missing(self, field: str) -> ConnectionConfigError:
-        how = {
-            "client_id": "its login: the Client ID of a Zoho self client (https://api-console.zoho.com)",
-            "client_secret": "its password: the Client Secret of the same self client (api-console.zoho.com)",
-            "refresh_token": (
-                'its extra: add {"refresh_token": "1000...."}, a refresh token generated for the self client '
-                "with the ZohoBigin scopes the DAGs need (see the README, 'Connection')"
-            ),
-        }[field]
-        return ConnectionConfigError(f"connection {self.bigin_conn_id!r} has no {field} in {how}.")
-
     def _connection(self) -> Connection:
-        try:
-            from airflow.sdk.exceptions import AirflowNotFoundException  # noqa: PLC0415
-        except ImportError:  # Airflow 3.1 defines it in core only
-            from airflow.exceptions import (  # type: ignore[no-redef,attr-defined,unused-ignore]  # noqa: PLC0415
-                AirflowNotFoundException,
-            )
         try:
             return self.get_connection(self.bigin_conn_id)
         except AirflowNotFoundException:
@@ -125,24 +114,24 @@ class BiginHook(BaseHook):
 
         Overrides that are None are dropped, so that the connection's value (or the client's default) stays.
         """
+        from airflow_provider_bigin.client.settings import CREDENTIALS, credential  # noqa: PLC0415
+
         conn = self._connection()
         params: dict[str, Any] = {
-            "client_id": (conn.login or "").strip(),
-            "client_secret": (conn.password or "").strip(),
+            "client_id": conn.login,
+            "client_secret": conn.password,
             **self._read_extras(conn),
         }
-        for name in ("client_id", "client_secret", "refresh_token"):
-            value = params.get(name)
-            if not isinstance(value, str) or not value.strip():
-                raise self._missing(name)
+        for name in CREDENTIALS:
+            params[name] = credential(params.get(name), name, conn_id=self.bigin_conn_id)
             if name != "client_id":  # the client id is not a secret, and support needs to see it
-                _mask_secret(value)
+                _mask_secret(params[name])
         overrides = {name: getattr(self, name) for name in _OVERRIDABLE}
         params.update({name: value for name, value in overrides.items() if value is not None})
         return params
 
     def _settings(self) -> ClientSettings:
-        from airflow_provider_bigin.client import ClientSettings  # noqa: PLC0415  # requests: only when used
+        from airflow_provider_bigin.client.settings import ClientSettings  # noqa: PLC0415
 
         try:
             return ClientSettings(**self._get_conn_params())
@@ -154,11 +143,12 @@ class BiginHook(BaseHook):
     def _retry_policy(self) -> RetryPolicy | None:
         if self.request_retries is None and self.request_retry_max_seconds is None:
             return None
-        from airflow_provider_bigin.retrying import RetryPolicy  # noqa: PLC0415  # tenacity: only when used
+        from airflow_provider_bigin.client.counts import whole_number  # noqa: PLC0415
+        from airflow_provider_bigin.client.retrying import RetryPolicy  # noqa: PLC0415  # tenacity: when used
 
         defaults = RetryPolicy()
         retries = self.request_retries
-        if retries is not None and (isinstance(retries, bool) or not isinstance(retries, int) or retries < 0):
+        if retries is not None and (whole_number(retries) is None or retries < 0):
             raise ConnectionConfigError(f"request_retries must be a whole number >= 0, not {retries!r}.")
         seconds = self.request_retry_max_seconds
         if seconds is not None and (isinstance(seconds, bool) or not seconds >= 0):
@@ -170,12 +160,30 @@ class BiginHook(BaseHook):
             max_elapsed=defaults.max_elapsed if seconds is None else float(seconds),
         )
 
+    @staticmethod
+    def _token_store(cache_backend: str | None) -> TokenStore | None:
+        """The Variable store where the connection asks for it, or "auto" inside a task; else the client's."""
+        from airflow_provider_bigin.hooks.variable_store import (  # noqa: PLC0415
+            VariableTokenStore,
+            in_airflow_task,
+        )
+
+        if cache_backend == "variable" or (cache_backend == "auto" and in_airflow_task()):
+            return VariableTokenStore()
+        return None
+
     @cached_property
     def client(self) -> BiginClient:
         """The BiginClient of this connection, built once; every access token it sees is masked."""
-        from airflow_provider_bigin.client import BiginClient  # noqa: PLC0415  # requests: only when used
+        from airflow_provider_bigin.client.bigin import BiginClient  # noqa: PLC0415  # requests: when used
 
-        return BiginClient(self._settings(), on_new_token=_mask_secret, retry=self._retry_policy())
+        settings = self._settings()
+        return BiginClient(
+            settings,
+            token_store=self._token_store(settings.cache_backend),
+            on_new_token=_mask_secret,
+            retry=self._retry_policy(),
+        )
 
     def get_conn(self) -> BiginClient:
         """The authenticated client (tokens are fetched on its first call, not here)."""

@@ -1,7 +1,8 @@
 """RemoveTagsOperator and AddTagsOperator: tag changes on Bigin records, with every record's outcome in XCom.
 
 DAG files are parsed often and offline, so this module imports only the Task SDK and small pure-Python parts
-of the provider; the hook, the client and ``requests`` are imported when a task runs.
+of the provider; the hook, the client and ``requests`` are imported when a task runs. The plan is built once,
+here: its counts decide the guards before any client exists, and the same plan is what the client runs.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_bigin.client.counts import whole_number
 from airflow_provider_bigin.connection_form import DEFAULT_CONN_ID
 from airflow_provider_bigin.errors import BiginError, InvalidInputError
-from airflow_provider_bigin.operators.policy import (
+from airflow_provider_bigin.operators.partial_failure import (
     FAIL,
     WARN,
     check_partial_failure_policy,
@@ -23,13 +25,13 @@ from airflow_provider_bigin.operators.policy import (
     failure_counts,
     partial_failure_error,
 )
-from airflow_provider_bigin.operators.task_exceptions import AirflowFailException, AirflowSkipException
+from airflow_provider_bigin.version_compat import AirflowFailException, AirflowSkipException
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from airflow_provider_bigin.client import BatchReport, TagOutcome
     from airflow_provider_bigin.hooks.bigin import BiginHook
-    from airflow_provider_bigin.results import BatchReport, TagOutcome
 
 #: XCom key of the run's summary; the per-record results are the return value.
 SUMMARY_KEY = "summary"
@@ -37,7 +39,7 @@ RETURN_KEY = "return_value"
 
 
 def _check_optional_count(name: str, value: object, *, minimum: int) -> None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < minimum):
+    if value is not None and ((count := whole_number(value)) is None or count < minimum):
         raise InvalidInputError(f"{name} must be None or a whole number >= {minimum}, not {value!r}.")
 
 
@@ -106,25 +108,19 @@ class BiginTagsOperator(BaseOperator):
         )
 
     def execute(self, context: Context) -> list[dict[str, Any]]:
-        from airflow_provider_bigin.inputs import (  # noqa: PLC0415  # keeps DAG parsing cheap
-            normalise_record_ids,
-            normalise_tag_names,
-            resolve_module,
-        )
+        from airflow_provider_bigin.client.plan import build_plan  # noqa: PLC0415  # keeps DAG parsing cheap
+        from airflow_provider_bigin.client.runner import dry_run_outcome  # noqa: PLC0415
 
         try:
-            module = resolve_module(self.module)
-            ids = normalise_record_ids(self.record_ids)
-            tags = normalise_tag_names(self.tag_names)
-            if not ids:
-                return self._nothing_to_do(context, module, tags)
-            if self.max_records is not None and len(ids) > self.max_records:
+            plan = build_plan(self.action, self.module, self.record_ids, self.tag_names)
+            if not plan.ids:
+                return self._nothing_to_do(context, plan.module, list(plan.tags))
+            if self.max_records is not None and len(plan.ids) > self.max_records:
                 raise InvalidInputError(
-                    f"{len(ids)} distinct record ids exceed max_records={self.max_records}: nothing was "
+                    f"{len(plan.ids)} distinct record ids exceed max_records={self.max_records}: nothing was "
                     "sent. Check the upstream query, or raise max_records if this many changes are meant."
                 )
             client = self.hook.get_conn()
-            plan = client.plan(self.action, module, ids, tags)
         except BiginError as error:
             self._raise_for_task(error)
         self.log.info(
@@ -137,8 +133,7 @@ class BiginTagsOperator(BaseOperator):
             " (dry run: nothing will be sent)" if self.is_dry_run else "",
         )
         if self.is_dry_run:
-            outcome = plan.dry_run_outcome()
-            return self._finish(context, outcome)
+            return self._finish(context, dry_run_outcome(plan))
         try:
             outcome = client.run(plan, on_batch=self._log_batch)
         except BiginError as error:

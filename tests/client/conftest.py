@@ -8,10 +8,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_bigin.client import BiginClient
-from airflow_provider_bigin.retrying import RetryPolicy
-from airflow_provider_bigin.settings import ClientSettings
-from airflow_provider_bigin.token_cache import FileTokenStore, TokenStore
+from airflow_provider_bigin.client import BiginClient, ClientSettings, FileTokenStore, RetryPolicy, TokenStore
 
 # Fast retries: the sandbox answers in microseconds, and tests must not sleep for real backoffs.
 FAST_RETRY = RetryPolicy(max_attempts=8, initial_wait=0.005, max_wait=0.05, max_elapsed=60.0)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_bigin.datacenters import (
+from airflow_provider_bigin.client.datacenters import (
     DATA_CENTERS,
     check_credential_url,
     data_center_for_api_domain,

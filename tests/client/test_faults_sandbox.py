@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_bigin.results import SERVER_ERROR
-from airflow_provider_bigin.retrying import RetryPolicy
+from airflow_provider_bigin.client import RetryPolicy
+from airflow_provider_bigin.client.results import SERVER_ERROR
 from tests.client.conftest import MakeClient
 
 TAGS = ["Stale", "Bounced"]

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_bigin.client.inputs import normalise_record_ids, normalise_tag_names, resolve_module
 from airflow_provider_bigin.errors import InvalidInputError
-from airflow_provider_bigin.inputs import normalise_record_ids, normalise_tag_names, resolve_module
 
 BIG = "2445013000000402006"  # 19 digits: more than a float can hold
 

@@ -8,8 +8,9 @@ import pickle
 
 import pytest
 
-from airflow_provider_bigin.batching import not_attempted
-from airflow_provider_bigin.results import RecordResult, SharedValues, parse_record_results
+from airflow_provider_bigin.client.replies import SharedValues, parse_record_results
+from airflow_provider_bigin.client.results import RecordResult
+from airflow_provider_bigin.client.runner import not_attempted
 
 
 def _reply(ids: list[str], tags: list[str]) -> dict[str, object]:

@@ -5,8 +5,9 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_bigin.client.replies import parse_record_results
+from airflow_provider_bigin.client.results import OutcomeSummary, RecordResult, TagOutcome
 from airflow_provider_bigin.errors import UnexpectedResponseError
-from airflow_provider_bigin.results import OutcomeSummary, RecordResult, TagOutcome, parse_record_results
 
 # The seed's sample reply, with one failed entry from reference/bigin-api.md, section 1.
 SEED_REPLY = {

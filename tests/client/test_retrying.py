@@ -4,8 +4,9 @@ import email.utils
 
 import pytest
 
+from airflow_provider_bigin.client import RetryPolicy
+from airflow_provider_bigin.client.retrying import parse_retry_after
 from airflow_provider_bigin.errors import RateLimitedError, ServerError
-from airflow_provider_bigin.retrying import RetryPolicy, parse_retry_after
 
 
 def test_retry_after_reads_seconds_and_http_dates() -> None:

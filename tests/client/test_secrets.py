@@ -7,9 +7,8 @@ import logging
 
 import pytest
 
-from airflow_provider_bigin.client import BiginClient
+from airflow_provider_bigin.client import BiginClient, ClientSettings
 from airflow_provider_bigin.errors import BiginError
-from airflow_provider_bigin.settings import ClientSettings
 from tests.client.conftest import MakeClient, settings_for
 
 

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_bigin.client import ClientSettings
 from airflow_provider_bigin.errors import ConnectionConfigError
-from airflow_provider_bigin.settings import ClientSettings
 
 SECRET = "9f8e7d6c5b4a39281706f5e4d3c2b1a0ffeeddccbb"
 REFRESH = "1000.aaaabbbbccccddddeeeeffff00001111.22223333444455556666777788889999"
@@ -69,7 +69,7 @@ def test_overrides_must_be_https_or_loopback() -> None:
         ({"timeout": 0}, "more than 0"),
         ({"max_concurrency": 0}, "from 1 to 25"),
         ({"max_concurrency": 2.5}, "whole number"),
-        ({"token_cache": "redis"}, "cache_backend 'redis' is not one of auto, variable, file, memory"),
+        ({"cache_backend": "redis"}, "cache_backend 'redis' is not one of auto, variable, file, memory"),
     ],
 )
 def test_bad_tuning_values_are_refused(changes: dict[str, Any], message: str) -> None:
@@ -81,7 +81,7 @@ def test_timeouts_and_concurrency_have_defaults_and_accept_text() -> None:
     default = settings()
     assert default.timeouts == (10.0, 60.0)
     assert default.concurrency == 4
-    assert default.token_cache == "auto"
+    assert default.cache_backend == "auto"
     tuned = settings(timeout="5", max_concurrency="8")
     assert tuned.timeouts == (5.0, 5.0)
     assert tuned.concurrency == 8
@@ -121,7 +121,7 @@ def test_cache_backend_extra_and_its_old_name_choose_the_token_store(
     built = ClientSettings.from_connection(
         login="1000.CLIENT", password=SECRET, extra={"refresh_token": REFRESH, **extra}
     )
-    assert built.token_cache == expected
+    assert built.cache_backend == expected
 
 
 def test_from_connection_refuses_an_extra_that_is_not_an_object() -> None:

@@ -25,7 +25,7 @@ def use_connection(monkeypatch: pytest.MonkeyPatch) -> UseConnection:
 @pytest.fixture
 def sandbox_conn(bigin_sandbox: Any, use_connection: UseConnection) -> dict[str, Any]:
     """bigin_default pointing at the sandbox; tokens cached in this test's own file store."""
-    return use_connection(bigin_sandbox.connection(token_cache="file"))
+    return use_connection(bigin_sandbox.connection(cache_backend="file"))
 
 
 def offline_conn(**extra: Any) -> dict[str, Any]:

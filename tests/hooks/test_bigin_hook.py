@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from airflow.sdk.log import redact
 
-from airflow_provider_bigin.datacenters import DATA_CENTERS
+from airflow_provider_bigin.client.datacenters import DATA_CENTERS
+from airflow_provider_bigin.client.tokens.source import forget_process_tokens
 from airflow_provider_bigin.errors import ConnectionConfigError
 from airflow_provider_bigin.hooks.bigin import BiginHook
-from airflow_provider_bigin.token_cache import forget_process_tokens
 from tests.data_centres import EXPECTED_DATA_CENTRES
 from tests.hooks.conftest import UseConnection, offline_conn
 
@@ -36,12 +36,12 @@ def test_data_centre_defaults_to_us(use_connection: UseConnection) -> None:
 
 
 def test_hook_arguments_override_connection_extras_and_none_keeps_them(use_connection: UseConnection) -> None:
-    use_connection(offline_conn(timeout=12, max_concurrency=3, token_cache="file"))
+    use_connection(offline_conn(timeout=12, max_concurrency=3, cache_backend="file"))
     kept = BiginHook().get_conn().settings
-    assert (kept.timeout, kept.max_concurrency, kept.token_cache) == (12.0, 3, "file")
+    assert (kept.timeout, kept.max_concurrency, kept.cache_backend) == (12.0, 3, "file")
 
-    overridden = BiginHook(timeout=45.5, max_concurrency=7, token_cache="memory").get_conn().settings
-    assert (overridden.timeout, overridden.max_concurrency, overridden.token_cache) == (45.5, 7, "memory")
+    overridden = BiginHook(timeout=45.5, max_concurrency=7, cache_backend="memory").get_conn().settings
+    assert (overridden.timeout, overridden.max_concurrency, overridden.cache_backend) == (45.5, 7, "memory")
 
 
 def test_connection_overrides_send_credentials_to_the_named_hosts(
@@ -65,7 +65,7 @@ def test_connection_overrides_send_credentials_to_the_named_hosts(
 def test_missing_field_raises_typed_error_naming_the_field_and_how_to_fill_it(
     bigin_sandbox: Any, use_connection: UseConnection, field: str, change: dict[str, Any], hint: str
 ) -> None:
-    conn = {**bigin_sandbox.connection(token_cache="file"), **change}
+    conn = {**bigin_sandbox.connection(cache_backend="file"), **change}
     use_connection(conn, conn_id="bigin_incomplete")
     with pytest.raises(ConnectionConfigError) as raised:
         BiginHook("bigin_incomplete").get_conn()
@@ -143,7 +143,7 @@ def test_test_connection_succeeds_naming_data_centre_and_api_domain(
 def test_test_connection_fails_with_a_clean_message_on_a_bad_secret(
     bigin_sandbox: Any, use_connection: UseConnection
 ) -> None:
-    conn = bigin_sandbox.connection(token_cache="file")
+    conn = bigin_sandbox.connection(cache_backend="file")
     wrong_secret = "wrong-secret-" + "9" * 30
     use_connection({**conn, "password": wrong_secret})
     ok, message = BiginHook().test_connection()

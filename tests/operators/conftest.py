@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_bigin.token_cache import KEY_PREFIX
+from airflow_provider_bigin.client.tokens.source import KEY_PREFIX
 
 DAG_HEADER = """
 import json
@@ -21,7 +21,7 @@ import pendulum
 from airflow.sdk import DAG, task
 
 from airflow_provider_bigin.operators.tags import AddTagsOperator, RemoveTagsOperator
-from airflow_provider_bigin.token_cache import forget_process_tokens
+from airflow_provider_bigin.client.tokens.source import forget_process_tokens
 
 
 def as_a_fresh_worker(context):
@@ -51,7 +51,7 @@ def _delete_bigin_variables() -> None:
 
 @pytest.fixture
 def operator_env(airflow_db: Path, bigin_sandbox: Any) -> dict[str, str]:
-    """The sandbox as bigin_default (token_cache auto: an Airflow Variable inside tasks), and its
+    """The sandbox as bigin_default (cache_backend auto: an Airflow Variable inside tasks), and its
     read-only client as bigin_readonly."""
     _delete_bigin_variables()
     return {
@@ -134,7 +134,7 @@ def try_numbers(dag_id: str, run_id: str) -> dict[tuple[str, int], int]:
 
 def access_tokens_in_variables(variables: dict[str, Any]) -> list[str]:
     """The access tokens the Variable token cache holds (that is where they belong, and only there)."""
-    from airflow_provider_bigin.auth import AccessToken
+    from airflow_provider_bigin.client.tokens.grant import AccessToken
 
     tokens = [
         AccessToken.from_json(value or "") for key, value in variables.items() if key.startswith(KEY_PREFIX)

@@ -61,8 +61,9 @@ def test_max_records_zero_is_a_valid_guard() -> None:
 def test_importing_the_operators_loads_neither_the_hook_nor_the_client_nor_requests() -> None:
     code = (
         "import sys, airflow_provider_bigin.operators.tags; "
-        "print(sorted(m for m in ('requests', 'airflow_provider_bigin.client', "
-        "'airflow_provider_bigin.hooks.bigin', 'airflow_provider_bigin.token_cache') if m in sys.modules))"
+        "print(sorted(m for m in ('requests', 'airflow_provider_bigin.client.bigin', "
+        "'airflow_provider_bigin.client.transport', 'airflow_provider_bigin.hooks.bigin', "
+        "'airflow_provider_bigin.client.tokens.source') if m in sys.modules))"
     )
     reply = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True

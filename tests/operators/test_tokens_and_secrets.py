@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_bigin.token_cache import KEY_PREFIX
+from airflow_provider_bigin.client.tokens.source import KEY_PREFIX
 from tests.operators.conftest import assert_no_secret_leaked, dag_source, run_artifacts
 
 BODY = """

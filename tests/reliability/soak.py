@@ -33,13 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from airflow_provider_bigin.client import BiginClient
+from airflow_provider_bigin.client import BiginClient, ClientSettings, FileTokenStore, RetryPolicy
+from airflow_provider_bigin.client.results import RecordResult, TagOutcome
+from airflow_provider_bigin.client.tokens.source import forget_process_tokens
 from airflow_provider_bigin.errors import TokenBudgetExceededError
-from airflow_provider_bigin.results import RecordResult, TagOutcome
-from airflow_provider_bigin.retrying import RetryPolicy
 from airflow_provider_bigin.sandbox import Sandbox
-from airflow_provider_bigin.settings import ClientSettings
-from airflow_provider_bigin.token_cache import FileTokenStore, forget_process_tokens
 
 DEFAULT_SEED = 6338
 MODULES = ("Contacts", "Pipelines", "Accounts", "Products")

@@ -20,18 +20,16 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from airflow_provider_bigin.client import BiginClient
+from airflow_provider_bigin.client import BiginClient, ClientSettings, MemoryTokenStore, RetryPolicy
+from airflow_provider_bigin.client.results import MISSING_RESULT, SERVER_ERROR, TagOutcome
+from airflow_provider_bigin.client.tokens.source import forget_process_tokens
 from airflow_provider_bigin.errors import (
     ConnectionConfigError,
     InvalidInputError,
     UnexpectedResponseError,
 )
-from airflow_provider_bigin.operators.task_exceptions import AirflowFailException
-from airflow_provider_bigin.results import MISSING_RESULT, SERVER_ERROR, TagOutcome
-from airflow_provider_bigin.retrying import RetryPolicy
 from airflow_provider_bigin.sandbox import Sandbox
-from airflow_provider_bigin.settings import ClientSettings
-from airflow_provider_bigin.token_cache import MemoryTokenStore, forget_process_tokens
+from airflow_provider_bigin.version_compat import AirflowFailException
 from tests.reliability.odd_server import GATEWAY_502_PAGE, OddServer, Reply, Seen, entry, relay_to
 
 if TYPE_CHECKING:

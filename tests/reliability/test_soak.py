@@ -11,12 +11,10 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_bigin.client import BiginClient
+from airflow_provider_bigin.client import BiginClient, ClientSettings, MemoryTokenStore, RetryPolicy
+from airflow_provider_bigin.client.tokens.source import forget_process_tokens
 from airflow_provider_bigin.errors import BiginError
-from airflow_provider_bigin.retrying import RetryPolicy
 from airflow_provider_bigin.sandbox import Sandbox
-from airflow_provider_bigin.settings import ClientSettings
-from airflow_provider_bigin.token_cache import MemoryTokenStore, forget_process_tokens
 from tests.reliability.soak import MODULES, SHORT, problems, run_soak
 
 # Zoho's budget: 10 access tokens per refresh token in any 10 minutes (reference/bigin-api.md, 3).

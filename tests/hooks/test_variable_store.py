@@ -1,32 +1,27 @@
-"""The Variable token store for real: two tasks of a dag.test() run share one token through a Variable."""
+"""The Variable token store for real: two tasks of a dag.test() run share one token through a Variable.
+
+The hook hands the store to the client: the connection's cache_backend is "auto", which inside a task means
+the Variable.
+"""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
 DAG_SOURCE = """
-import json, os
-
 import pendulum
 from airflow.sdk import dag, task
 
 
 def call_bigin(forget_memory):
-    from airflow_provider_bigin.client import BiginClient
-    from airflow_provider_bigin.settings import ClientSettings
-    from airflow_provider_bigin.token_cache import forget_process_tokens
-    from airflow_provider_bigin.token_stores import in_airflow_task
+    from airflow_provider_bigin.client.tokens.source import forget_process_tokens
+    from airflow_provider_bigin.hooks.bigin import BiginHook
+    from airflow_provider_bigin.hooks.variable_store import in_airflow_task
 
     if forget_memory:
         forget_process_tokens()  # as on another worker: only the Variable can supply the token
-    connection = json.loads(os.environ["BIGIN_TEST_CONNECTION"])
-    client = BiginClient(
-        ClientSettings.from_connection(
-            login=connection["login"], password=connection["password"], extra=connection["extra"]
-        )
-    )
+    client = BiginHook("bigin_variable_test").get_conn()
     modules = client.list_modules()
     return {
         "in_task": in_airflow_task(),
@@ -59,7 +54,7 @@ def test_tasks_share_one_token_through_an_airflow_variable(bigin_sandbox, run_da
     run = run_dag(
         DAG_SOURCE,
         "bigin_variable_token_cache",
-        env={"BIGIN_TEST_CONNECTION": json.dumps(bigin_sandbox.connection())},
+        env=bigin_sandbox.connection_env("bigin_variable_test"),
     )
     assert run.state == "success", run.task_states
     first, second = run.xcom("first"), run.xcom("second")

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_bigin.client import FileTokenStore
+from airflow_provider_bigin.client.tokens.source import forget_process_tokens
 from airflow_provider_bigin.errors import TokenBudgetExceededError
-from airflow_provider_bigin.token_cache import FileTokenStore, forget_process_tokens
 from tests.client.conftest import MakeClient
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -21,8 +22,8 @@ WORKER = """
 import json, os, sys, time
 from pathlib import Path
 from airflow_provider_bigin.client import BiginClient
-from airflow_provider_bigin.settings import ClientSettings
-from airflow_provider_bigin.token_cache import FileTokenStore
+from airflow_provider_bigin.client import ClientSettings
+from airflow_provider_bigin.client import FileTokenStore
 
 config = json.loads(sys.stdin.readline())
 Path(config["ready_dir"], str(os.getpid())).touch()

@@ -10,6 +10,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from airflow_provider_bigin.client.results import (
+    MISSING_RESULT,
+    NOT_ATTEMPTED,
+    RATE_LIMITED,
+    SERVER_ERROR,
+    TRANSIENT_RECORD_CODES,
+    TRANSPORT_ERROR,
+    UNEXPECTED_RESPONSE,
+    RecordResult,
+)
 from airflow_provider_bigin.errors import (
     BadRequestError,
     BiginError,
@@ -20,17 +30,7 @@ from airflow_provider_bigin.errors import (
     RevokedRefreshTokenError,
     ScopeMismatchError,
 )
-from airflow_provider_bigin.operators.task_exceptions import AirflowException, AirflowFailException
-from airflow_provider_bigin.results import (
-    MISSING_RESULT,
-    NOT_ATTEMPTED,
-    RATE_LIMITED,
-    SERVER_ERROR,
-    TRANSIENT_RECORD_CODES,
-    TRANSPORT_ERROR,
-    UNEXPECTED_RESPONSE,
-    RecordResult,
-)
+from airflow_provider_bigin.version_compat import AirflowException, AirflowFailException
 
 FAIL, WARN, IGNORE = "fail", "warn", "ignore"
 PARTIAL_FAILURE_POLICIES = (FAIL, WARN, IGNORE)

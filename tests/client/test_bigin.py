@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_bigin.client import BiginClient
-from airflow_provider_bigin.datacenters import get_data_center
+from airflow_provider_bigin.client.datacenters import get_data_center
+from airflow_provider_bigin.client.results import BatchReport
 from airflow_provider_bigin.errors import (
     ConnectionConfigError,
     InvalidInputError,
     PermissionDeniedError,
     ScopeMismatchError,
 )
-from airflow_provider_bigin.results import BatchReport
 from tests.client.conftest import MakeClient, settings_for
 
 FOUR_TAGS = ["From Email", "In progress", "Q&A, later".replace(",", ""), "VIP+"]

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from airflow_provider_bigin.tag_requests import tag_request
-from airflow_provider_bigin.transport import encode_query
+from airflow_provider_bigin.client.calls import encode_query, tag_request
 
 
 def test_remove_tags_sends_ids_and_url_encoded_tag_names_as_query_parameters() -> None:

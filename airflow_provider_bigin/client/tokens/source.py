@@ -1,9 +1,10 @@
 """The token source: process memory, then the shared store, then one refresh grant for everybody.
 
 Zoho mints at most 10 access tokens per refresh token in 10 minutes and then locks the refresh token for 15 to
-30 minutes. Every task process and every worker therefore reads one shared token (a Variable, a file, or
-memory, see token_stores.py), takes turns to refresh it a margin before expiry, and, once locked out, records
-the lockout in the store so that no process asks again before it ends.
+30 minutes (docs/zoho-facts.md, section 3). Every task process and every worker therefore reads one shared
+token (a file or memory, see stores.py, or the hook's Airflow Variable), takes turns to refresh it a margin
+before expiry, and, once locked out, records the lockout in the store so that no process asks again before
+it ends.
 """
 
 from __future__ import annotations
@@ -18,40 +19,17 @@ from datetime import datetime, timezone
 
 import requests
 
-from airflow_provider_bigin.auth import AccessToken, TokenBudgetLockout, request_access_token
+from airflow_provider_bigin.client.retrying import RetryPolicy
+from airflow_provider_bigin.client.tokens.grant import AccessToken, TokenBudgetLockout, request_access_token
+from airflow_provider_bigin.client.tokens.stores import TokenStore
 from airflow_provider_bigin.errors import TokenBudgetExceededError, TransientError
-from airflow_provider_bigin.retrying import RetryPolicy
-from airflow_provider_bigin.token_stores import (
-    SHARED_MEMORY_STORE,
-    TOKEN_CACHE_CHOICES,
-    FileTokenStore,
-    MemoryTokenStore,
-    TokenStore,
-    VariableTokenStore,
-    build_token_store,
-    in_airflow_task,
-)
-
-__all__ = [
-    "SHARED_MEMORY_STORE",
-    "TOKEN_CACHE_CHOICES",
-    "FileTokenStore",
-    "MemoryTokenStore",
-    "TokenSource",
-    "TokenStore",
-    "VariableTokenStore",
-    "build_token_store",
-    "forget_process_tokens",
-    "in_airflow_task",
-    "token_cache_key",
-]
 
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "bigin_access_token__"
 # Refresh this long before expiry, so that a token never expires in the middle of a run.
 DEFAULT_REFRESH_MARGIN_SECONDS = 300.0
-# Practitioners report that Zoho lifts the block after 15 to 30 quiet minutes (reference/bigin-api.md, 3).
+# Practitioners report that Zoho lifts the block after 15 to 30 quiet minutes (docs/zoho-facts.md, section 3).
 DEFAULT_LOCKOUT_SECONDS = 900.0
 # Attempts at a grant when Zoho Accounts fails transiently; each success may cost one of the 10 tokens.
 GRANT_RETRY = RetryPolicy(max_attempts=3, initial_wait=1.0, max_wait=5.0, max_elapsed=30.0)
@@ -289,7 +267,7 @@ class TokenSource:
             "Zoho refused a new access token: this refresh token's budget (10 tokens per 10 minutes) is "
             f"spent and Zoho blocks it for 15 to 30 quiet minutes. Try again after {_utc(until)} (in about "
             f"{remaining / 60:.0f} min) and avoid grants until then; check that every task shares one token "
-            "cache (token_cache) and that no other program uses this refresh token.",
+            "cache (cache_backend) and that no other program uses this refresh token.",
             retry_after_seconds=remaining,
             retry_at=_utc(until),
         )

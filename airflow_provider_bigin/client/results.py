@@ -1,17 +1,13 @@
 """Per-record results: what Bigin said about each record, in input order, and a summary.
 
-Transport success is not record success: a 200, 207 or 400 reply carries one `data[]` entry per record,
-and each entry is read. Everything here is plain data that serialises to JSON (it goes to XCom) and holds
-no token.
+Plain data only, importing nothing else of the package: it goes to XCom, so it serialises to JSON and holds
+no token. How a reply becomes these results is replies.py's business; how a run assembles them, runner.py's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import FrozenInstanceError, dataclass
-from typing import TYPE_CHECKING, Any, TypeVar, cast
-
-from airflow_provider_bigin.errors import UnexpectedResponseError
+from typing import TYPE_CHECKING, Any
 
 SUCCESS = "success"
 ERROR = "error"
@@ -33,7 +29,6 @@ TRANSIENT_RECORD_CODES = frozenset({"INTERNAL_ERROR", "INTERNAL_SERVER_ERROR", "
 # A stored `details` of this type stands for {"id": <the result's id>, "tags": list(<the tuple>)}: a
 # million results then share one tuple of tag names instead of each holding a dict, a list and strings.
 _TagsOnly = tuple[str, ...]
-_V = TypeVar("_V")
 # A stored `details` of None stands for {"id": <the result's id>}.
 
 
@@ -198,95 +193,3 @@ class BatchReport:
     size: int
     succeeded: int
     failed: int
-
-
-def _entry_id(entry: Mapping[str, Any]) -> str | None:
-    details = entry.get("details")
-    if isinstance(details, Mapping):
-        value = details.get("id")
-        if isinstance(value, (str, int)) and not isinstance(value, bool):
-            return str(value)
-    return None
-
-
-class SharedValues:
-    """One copy of each status, code, message and tag tuple that replies repeat, shared by the results.
-
-    A million success entries say the same few strings; parsed, each is a string of its own. One instance
-    serves one run (threads may share it: a lost race only keeps a second copy). Bounded, so that replies
-    whose messages all differ cannot make it grow without end.
-    """
-
-    __slots__ = ("_values",)
-    MAX_VALUES = 4096
-
-    def __init__(self) -> None:
-        self._values: dict[Any, Any] = {}
-
-    def get(self, value: _V) -> _V:
-        shared = self._values.get(value)
-        if shared is not None:
-            return cast("_V", shared)
-        if len(self._values) < self.MAX_VALUES:
-            self._values[value] = value
-        return value
-
-
-def _compact_details(details: Any, record_id: str, shared: SharedValues) -> dict[str, Any] | _TagsOnly | None:
-    """The details of an entry, as a tuple of tags or None when they only repeat the id (and tags)."""
-    if type(details) is not dict:
-        return dict(details) if isinstance(details, Mapping) else {}
-    size = len(details)
-    if details.get("id") != record_id or type(details["id"]) is not str:
-        return dict(details)
-    if size == 1:
-        return None
-    tags = details.get("tags")
-    if size == 2 and type(tags) is list and all(type(tag) is str for tag in tags):
-        return shared.get(tuple(shared.get(tag) for tag in tags))
-    return dict(details)
-
-
-def _entry_result(entry: Mapping[str, Any], record_id: str, shared: SharedValues) -> RecordResult:
-    status = entry.get("status")
-    return RecordResult._compact(
-        record_id,
-        SUCCESS if status == SUCCESS else ERROR,
-        shared.get(str(entry.get("code") or ("SUCCESS" if status == SUCCESS else "UNKNOWN"))),
-        shared.get(str(entry.get("message") or "")),
-        _compact_details(entry.get("details"), record_id, shared),
-    )
-
-
-def parse_record_results(
-    payload: Any, ids_sent: Sequence[str], shared: SharedValues | None = None
-) -> dict[str, RecordResult]:
-    """The results a reply gives, keyed by id; ids the reply does not mention are absent.
-
-    Entries are matched by `details.id`; when no entry names its id and there are as many entries as ids
-    sent, they are matched by position (the single-record reply may omit the id). An entry naming an id that
-    was not sent, or an id-less entry that cannot be placed, raises UnexpectedResponseError. If an id appears
-    twice, an error entry wins over a success one. Results hold the id strings of `ids_sent`, and the
-    strings of `shared` (one per call when not given).
-    """
-    if shared is None:
-        shared = SharedValues()
-    data = payload.get("data") if isinstance(payload, Mapping) else None
-    if not isinstance(data, list) or not all(isinstance(entry, Mapping) for entry in data):
-        raise UnexpectedResponseError("The reply has no data[] list of records, so no record can be settled.")
-    sent = {record_id: record_id for record_id in ids_sent}
-    entry_ids = [_entry_id(entry) for entry in data]
-    if all(entry_id is None for entry_id in entry_ids) and len(data) == len(ids_sent):
-        entry_ids = list(ids_sent)
-    results: dict[str, RecordResult] = {}
-    for position, (entry, entry_id) in enumerate(zip(data, entry_ids, strict=True)):
-        if entry_id is None:
-            raise UnexpectedResponseError(f"data[{position}] names no record id, so it cannot be placed.")
-        record_id = sent.get(entry_id)
-        if record_id is None:
-            raise UnexpectedResponseError(f"data[{position}] is about record {entry_id}, which was not sent.")
-        result = _entry_result(entry, record_id, shared)
-        previous = results.get(record_id)
-        if previous is None or (previous.ok and not result.ok):
-            results[record_id] = result
-    return results

@@ -6,23 +6,24 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
-from airflow_provider_bigin.datacenters import (
+from airflow_provider_bigin.client.counts import whole_number
+from airflow_provider_bigin.client.datacenters import (
     DATA_CENTERS,
     DataCenter,
     check_credential_url,
     get_data_center,
 )
+from airflow_provider_bigin.client.tokens.stores import CACHE_BACKENDS
 from airflow_provider_bigin.errors import ConnectionConfigError
-from airflow_provider_bigin.token_stores import TOKEN_CACHE_CHOICES
 
 log = logging.getLogger(__name__)
 
 # Seconds to wait for a connection, and for a reply (a 500-record call takes a few seconds at most).
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 60.0
-# Bigin publishes no concurrency cap; Zoho CRM's is 5 on its free plan (reference/bigin-api.md, 4).
+# Bigin publishes no concurrency cap; Zoho CRM's is 5 on its free plan (docs/zoho-facts.md, section 4).
 DEFAULT_MAX_CONCURRENCY = 4
 MAX_CONCURRENCY_CEILING = 25
 #: Connection extras by name -> the ClientSettings field each one fills.
@@ -35,10 +36,9 @@ EXTRA_FIELDS: Mapping[str, str] = {
     "max_concurrency": "max_concurrency",
     # Not "token_cache": Airflow masks every extra whose key contains "token", which made the form show
     # the default as "***" and blanked the words "variable"/"memory" out of task logs.
-    "cache_backend": "token_cache",
-    "token_cache": "token_cache",  # the first name, still read; cache_backend wins when both are set
+    "cache_backend": "cache_backend",
+    "token_cache": "cache_backend",  # the first name, still read; cache_backend wins when both are set
 }
-EXTRA_KEYS = frozenset(EXTRA_FIELDS)
 #: Airflow 2's connection form stored extras as ``extra__bigin__<name>``; such connections still work.
 LEGACY_EXTRA_PREFIX = "extra__bigin__"
 
@@ -101,15 +101,47 @@ def _number(value: Any, name: str) -> float | None:
 def _count(value: Any, name: str) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+    count = whole_number(value, from_text=True)
+    if count is None:
         raise ConnectionConfigError(f"{name} must be a whole number, not {value!r}.")
-    try:
-        count = int(value)
-    except (TypeError, ValueError):
-        raise ConnectionConfigError(f"{name} must be a whole number, not {value!r}.") from None
     if not 1 <= count <= MAX_CONCURRENCY_CEILING:
         raise ConnectionConfigError(f"{name} must be from 1 to {MAX_CONCURRENCY_CEILING}, not {count}.")
     return count
+
+
+#: The three credentials: field -> (the part of the connection it goes in, that part named in full, how to
+#: get the value). One table for both messages: the hook's, which knows the connection's id, and ours.
+CREDENTIALS: Final[dict[str, tuple[str, str, str]]] = {
+    "client_id": (
+        "login",
+        "the connection's login",
+        "the Client ID of a Zoho self client (https://api-console.zoho.com)",
+    ),
+    "client_secret": (
+        "password",
+        "the connection's password",
+        "the Client Secret of the same self client (api-console.zoho.com)",
+    ),
+    "refresh_token": (
+        "extra",
+        "the connection extra 'refresh_token'",
+        'add {"refresh_token": "1000...."}, a refresh token generated for the self client with the '
+        "ZohoBigin scopes the DAGs need (see the README, 'Connection')",
+    ),
+}
+
+
+def credential(value: Any, name: str, *, conn_id: str | None = None) -> str:
+    """The credential `name`, trimmed; a missing one raises ConnectionConfigError saying where it goes.
+
+    :param conn_id: the Airflow connection it was read from, named in the message when known.
+    """
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    part, place, how = CREDENTIALS[name]
+    if conn_id is not None:
+        raise ConnectionConfigError(f"connection {conn_id!r} has no {name} in its {part}: {how}.")
+    raise ConnectionConfigError(f"{name} is missing: put it in {place}: {how}.")
 
 
 @dataclass(frozen=True)
@@ -128,31 +160,20 @@ class ClientSettings:
     api_domain: str | None = None
     timeout: float | None = None
     max_concurrency: int | None = None
-    token_cache: str | None = None
+    cache_backend: str | None = None
 
     def __post_init__(self) -> None:
-        for name, where in (
-            ("client_id", "the connection's login"),
-            ("client_secret", "the connection's password"),
-            ("refresh_token", "the connection extra 'refresh_token'"),
-        ):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not value.strip():
-                raise ConnectionConfigError(
-                    f"{name} is missing: put it in {where} (from https://api-console.zoho.com, Self Client)."
-                )
-            object.__setattr__(self, name, value.strip())
+        for name in CREDENTIALS:
+            object.__setattr__(self, name, credential(getattr(self, name), name))
         object.__setattr__(self, "data_center", (_text(self.data_center, "data_center") or "us").lower())
         object.__setattr__(self, "accounts_url", _text(self.accounts_url, "accounts_url"))
         object.__setattr__(self, "api_domain", _text(self.api_domain, "api_domain"))
         object.__setattr__(self, "timeout", _number(self.timeout, "timeout"))
         object.__setattr__(self, "max_concurrency", _count(self.max_concurrency, "max_concurrency"))
-        cache = (_text(self.token_cache, "token_cache") or "auto").lower()
-        if cache not in TOKEN_CACHE_CHOICES:
-            raise ConnectionConfigError(
-                f"cache_backend {cache!r} is not one of {', '.join(TOKEN_CACHE_CHOICES)}."
-            )
-        object.__setattr__(self, "token_cache", cache)
+        cache = (_text(self.cache_backend, "cache_backend") or "auto").lower()
+        if cache not in CACHE_BACKENDS:
+            raise ConnectionConfigError(f"cache_backend {cache!r} is not one of {', '.join(CACHE_BACKENDS)}.")
+        object.__setattr__(self, "cache_backend", cache)
         self.data_center_info()  # validates the data centre and both URLs
 
     def data_center_info(self) -> DataCenter:

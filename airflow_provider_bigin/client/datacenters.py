@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from typing import Final
 from urllib.parse import urlsplit
 
 from airflow_provider_bigin.errors import ConnectionConfigError
@@ -30,7 +31,8 @@ class DataCenter:
         return self.code.upper()
 
 
-# https://www.bigin.com/developer/docs/apis/v2/multi-dc.html (CA and SA from Zoho's accounts-server list)
+# https://www.bigin.com/developer/docs/apis/v2/multi-dc.html (CA and SA from Zoho's accounts-server list);
+# docs/zoho-facts.md, section 3. In the order Zoho's multi-DC page lists them.
 DATA_CENTERS: dict[str, DataCenter] = {
     dc.code: dc
     for dc in (
@@ -44,6 +46,8 @@ DATA_CENTERS: dict[str, DataCenter] = {
         DataCenter("ca", "https://accounts.zohocloud.ca", "https://www.zohoapis.ca"),
     )
 }
+#: The data-centre codes, owned here: the connection form and every message take them from this table.
+DATA_CENTER_CODES: Final = tuple(DATA_CENTERS)
 
 
 def get_data_center(code: str | None) -> DataCenter:
@@ -117,4 +121,33 @@ def check_credential_url(url: str, *, field: str, explicit: bool) -> str:
     raise ConnectionConfigError(
         f"{field} {origin} is not a Zoho host of the data-centre table: set it explicitly in the "
         "connection extra if you trust it."
+    )
+
+
+def api_domain_for_token(dc: DataCenter, token_api_domain: str | None, *, explicit: bool) -> str:
+    """The API domain to call with a token: the connection's own, refused when the token belongs elsewhere.
+
+    Zoho names the token's API domain in the grant reply; a token of another data centre would carry the
+    credentials' owner's records to the wrong place, so it stops the run. With an explicit api_domain
+    override, any host is accepted that lies in the connection's own data centre.
+    """
+    expected = dc.api_domain
+    if not token_api_domain:
+        return expected
+    try:
+        given = origin_of(token_api_domain)
+    except ConnectionConfigError:
+        given = token_api_domain
+    owner = data_center_for_api_domain(given)
+    if given == expected or (explicit and owner is not None and owner.code == dc.code):
+        return expected
+    label = owner.label if owner else given
+    advice = (
+        f"set data_center to {owner.code!r}, the data centre of the Bigin account."
+        if owner
+        else "set data_center, or api_domain, to the data centre of the Bigin account."
+    )
+    raise ConnectionConfigError(
+        f"The access token belongs to {label} ({given}), the connection says {dc.label} ({expected}): "
+        + advice
     )

@@ -1,26 +1,25 @@
-"""Where access tokens live between processes: process memory, a file on this host, or an Airflow Variable.
+"""Where access tokens live between processes: process memory, or a file on this host.
 
 A store keeps JSON text under a key and gives one caller at a time its turn to refresh (`refresh_turn`), so
 that processes starting together make one grant between them instead of one each. Keys are hashes: they never
-contain a client id or refresh token, and they contain "token" so that Airflow masks a Variable's value.
+contain a client id or refresh token, and they contain "token" so that Airflow masks a Variable's value. The
+store shared across hosts, an Airflow Variable, knows Airflow: the hook builds it and hands it to the client
+(``airflow_provider_bigin.hooks.VariableTokenStore``); any other TokenStore can be handed over the same way.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl  # POSIX only, as Airflow workers are
-import json
 import logging
 import os
 import random
-import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Final, Protocol
 
 from airflow_provider_bigin.errors import ConnectionConfigError
 
@@ -28,7 +27,9 @@ log = logging.getLogger(__name__)
 
 # Seconds a waiting process sleeps between looks at the store while another one refreshes.
 FILE_POLL_SECONDS = 0.05
-VARIABLE_POLL_SECONDS = 0.5
+#: The connection's ``cache_backend`` values, owned here. "auto" and "variable" choose the Airflow Variable
+#: inside tasks, which the hook supplies; to a client on its own, "auto" means a file.
+CACHE_BACKENDS: Final = ("auto", "variable", "file", "memory")
 
 
 class TokenStore(Protocol):
@@ -51,7 +52,7 @@ class TokenStore(Protocol):
         ...
 
 
-def _sleep_poll(base: float) -> None:
+def jittered_sleep(base: float) -> None:
     """Sleep about `base` seconds; jitter keeps waiting processes from polling in lockstep."""
     time.sleep(base * (0.5 + random.random()))  # noqa: S311  # jitter, not cryptography
 
@@ -174,7 +175,7 @@ class FileTokenStore:
                         "Waited %.0f s for another process to refresh the Bigin token; refreshing.", timeout
                     )
                     break
-                _sleep_poll(FILE_POLL_SECONDS)
+                jittered_sleep(FILE_POLL_SECONDS)
             yield locked or not done()
         finally:
             if locked:
@@ -185,111 +186,19 @@ class FileTokenStore:
         return f"FileTokenStore(directory={str(self.directory)!r})"
 
 
-class VariableTokenStore:
-    """Tokens in Airflow Variables, shared by every worker; for use inside Airflow tasks.
-
-    Turns: processes on one host queue on a file lock; across hosts, the one whose lease (a Variable written
-    before refreshing, then read back after a pause) survives refreshes, and the others wait for its token.
-    Two hosts writing their leases within the same pause may both refresh: a grant or two per cold start.
-    """
-
-    name = "variable"
-    DESCRIPTION = "Bigin access token cache (airflow-provider-bigin). Safe to delete: a new token is minted."
-
-    def __init__(
-        self,
-        *,
-        lock_directory: str | os.PathLike[str] | None = None,
-        lease_seconds: float = 30.0,
-        settle_seconds: float = 0.3,
-        poll_seconds: float = VARIABLE_POLL_SECONDS,
-    ) -> None:
-        self._local = FileTokenStore(lock_directory)
-        self.lease_seconds = lease_seconds
-        self.settle_seconds = settle_seconds
-        self.poll_seconds = poll_seconds
-        self._owner = uuid.uuid4().hex
-
-    @staticmethod
-    def _variable() -> Any:
-        from airflow.sdk import Variable  # noqa: PLC0415  # Airflow only when this store is chosen
-
-        return Variable
-
-    def read(self, key: str) -> str | None:
-        value = self._variable().get(key, default=None)
-        return value if isinstance(value, str) else None
-
-    def write(self, key: str, value: str) -> None:
-        self._variable().set(key, value, description=self.DESCRIPTION)
-
-    def delete(self, key: str) -> None:
-        try:
-            self._variable().delete(key)
-        except Exception:  # a Variable already gone is what we wanted
-            log.debug("Could not delete Variable %s.", key, exc_info=True)
-
-    def _lease_owner(self, key: str) -> tuple[str | None, float]:
-        try:
-            lease = json.loads(self.read(key) or "{}")
-            return str(lease.get("owner")), float(lease.get("until", 0))
-        except (ValueError, TypeError, AttributeError):
-            return None, 0.0
-
-    def _win_lease(self, key: str, *, done: Callable[[], bool], deadline: float) -> bool:
-        """True when this process holds the lease; False when done() turned true while waiting."""
-        while True:
-            owner, until = self._lease_owner(key)
-            if owner not in (None, self._owner) and until > time.time():
-                if done():
-                    return False
-                if time.monotonic() >= deadline:
-                    return True
-                _sleep_poll(self.poll_seconds)
-                continue
-            self.write(key, json.dumps({"owner": self._owner, "until": time.time() + self.lease_seconds}))
-            time.sleep(self.settle_seconds)
-            if self._lease_owner(key)[0] == self._owner:
-                return True
-
-    @contextlib.contextmanager
-    def refresh_turn(self, key: str, *, done: Callable[[], bool], timeout: float) -> Iterator[bool]:
-        deadline = time.monotonic() + timeout
-        lease_key = f"{key}__lease"
-        with self._local.refresh_turn(key, done=done, timeout=timeout) as local_turn:
-            mine = local_turn and self._win_lease(lease_key, done=done, deadline=deadline)
-            try:
-                yield mine
-            finally:
-                if mine and self._lease_owner(lease_key)[0] == self._owner:
-                    self.delete(lease_key)
-
-    def __repr__(self) -> str:
-        return "VariableTokenStore()"
-
-
-TOKEN_CACHE_CHOICES = ("auto", "variable", "file", "memory")
-
-
-def in_airflow_task() -> bool:
-    """True inside an Airflow task (Task SDK context), without importing Airflow.
-
-    The task runner sets `SUPERVISOR_COMMS` in its module for the life of a task, also under dag.test(); the
-    Task SDK itself checks the same attribute to tell a task from other processes.
-    """
-    task_runner = sys.modules.get("airflow.sdk.execution_time.task_runner")
-    return getattr(task_runner, "SUPERVISOR_COMMS", None) is not None
-
-
 def build_token_store(kind: str | None) -> TokenStore:
-    """The store a `token_cache` setting names; "auto" (the default) is variable in a task, else file."""
+    """The store a ``cache_backend`` names, for a client on its own: "auto" (the default) is a file.
+
+    "variable" needs Airflow, which the client never imports: BiginHook hands a client the Variable store.
+    """
     choice = (kind or "auto").strip().lower()
-    if choice == "auto":
-        choice = "variable" if in_airflow_task() else "file"
-    if choice == "variable":
-        return VariableTokenStore()
-    if choice == "file":
+    if choice in ("auto", "file"):
         return FileTokenStore()
     if choice == "memory":
         return SHARED_MEMORY_STORE
-    raise ConnectionConfigError(f"token_cache {kind!r} is not one of {', '.join(TOKEN_CACHE_CHOICES)}.")
+    if choice == "variable":
+        raise ConnectionConfigError(
+            "cache_backend 'variable' keeps tokens in an Airflow Variable, which only BiginHook can supply: "
+            "use the hook, or pass token_store=VariableTokenStore() (from airflow_provider_bigin.hooks)."
+        )
+    raise ConnectionConfigError(f"cache_backend {kind!r} is not one of {', '.join(CACHE_BACKENDS)}.")

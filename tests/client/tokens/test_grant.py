@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_bigin.auth import (
+from airflow_provider_bigin.client.tokens.grant import (
     AccessToken,
     TokenBudgetLockout,
     parse_token_reply,

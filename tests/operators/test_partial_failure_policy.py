@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from airflow_provider_bigin.client.results import RecordResult
 from airflow_provider_bigin.errors import (
     InvalidInputError,
     PermissionDeniedError,
@@ -11,7 +12,7 @@ from airflow_provider_bigin.errors import (
     ServerError,
     TokenBudgetExceededError,
 )
-from airflow_provider_bigin.operators.policy import (
+from airflow_provider_bigin.operators.partial_failure import (
     FAILURES_SHOWN,
     PartialFailureError,
     RecordsRefusedError,
@@ -21,8 +22,7 @@ from airflow_provider_bigin.operators.policy import (
     failure_counts,
     partial_failure_error,
 )
-from airflow_provider_bigin.operators.task_exceptions import AirflowFailException
-from airflow_provider_bigin.results import RecordResult
+from airflow_provider_bigin.version_compat import AirflowFailException
 
 
 def failed(record_id: str, code: str = "INVALID_DATA") -> RecordResult:

@@ -4,6 +4,8 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_bigin.client.calls import ApiRequest
+from airflow_provider_bigin.client.replies import error_for_reply
 from airflow_provider_bigin.errors import (
     BadRequestError,
     InvalidTokenError,
@@ -13,7 +15,6 @@ from airflow_provider_bigin.errors import (
     ServerError,
     UnexpectedResponseError,
 )
-from airflow_provider_bigin.transport import ApiRequest, error_for_reply
 
 REQUEST = ApiRequest(
     "POST", "/bigin/v2/Contacts/actions/remove_tags", scope="ZohoBigin.modules.contacts.WRITE"

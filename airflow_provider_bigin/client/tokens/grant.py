@@ -31,7 +31,7 @@ TOKEN_PATH = "/oauth/v2/token"  # noqa: S105  # a URL path, not a password
 DEFAULT_TOKEN_LIFETIME_SECONDS = 3600
 # A legacy `expires_in` in milliseconds is at least this large; a lifetime in seconds never is.
 _MILLISECONDS_THRESHOLD = 24 * 3600
-# The reply to the 11th grant in 10 minutes (Zoho Kaizen #43, "tokens and limitations").
+# The reply to the 11th grant in 10 minutes (docs/zoho-facts.md, section 3).
 ACCESS_DENIED = "access denied"
 
 

@@ -1,0 +1,205 @@
+"""BiginClient: a pooled session and a token source for one connection, the reads, and run(plan).
+
+The client puts the parts together and holds none of their logic: inputs and plans (plan.py), how a run goes
+(runner.py), what is sent (calls.py), how it travels (transport.py) and what the replies mean (replies.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import requests
+
+from airflow_provider_bigin.client.calls import ApiRequest, list_modules_request, list_tags_request
+from airflow_provider_bigin.client.datacenters import DataCenter
+from airflow_provider_bigin.client.inputs import resolve_module
+from airflow_provider_bigin.client.plan import (
+    MAX_IDS_PER_CALL,
+    MAX_TAGS_PER_CALL,
+    TagPlan,
+    build_plan,
+    check_call_limits,
+)
+from airflow_provider_bigin.client.results import BatchReport, TagOutcome
+from airflow_provider_bigin.client.retrying import RetryPolicy
+from airflow_provider_bigin.client.runner import PlanRunner
+from airflow_provider_bigin.client.settings import ClientSettings
+from airflow_provider_bigin.client.tokens.source import TokenSource
+from airflow_provider_bigin.client.tokens.stores import TokenStore, build_token_store
+from airflow_provider_bigin.client.transport import Counters, Transport, new_session
+from airflow_provider_bigin.errors import UnexpectedResponseError
+
+__all__ = ["BiginClient", "ConnectionCheck"]
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    """What a connection test found: the data centre, the API domain in use, and the modules visible."""
+
+    data_center: str
+    api_domain: str
+    modules: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        return (
+            f"Connected to Bigin ({self.data_center.upper()} data centre, {self.api_domain}); "
+            f"{len(self.modules)} modules visible."
+        )
+
+
+class BiginClient:
+    """A Bigin API client for one connection: one pooled session, one token source, typed errors.
+
+    :param settings: the connection's fields.
+    :param token_store: where tokens are shared; default from `settings.cache_backend` (see tokens/stores.py).
+    :param session: a requests.Session to use (not closed by close()); default: a pooled one of our own.
+    :param on_new_token: called with every access token this client sees first (pass mask_secret).
+    :param max_ids_per_call: ids per call, at most 500 (Bigin's limit).
+    :param max_tags_per_call: tags per call, at most 10.
+    :param retry: the retry policy for transient failures.
+    """
+
+    def __init__(
+        self,
+        settings: ClientSettings,
+        *,
+        token_store: TokenStore | None = None,
+        session: requests.Session | None = None,
+        on_new_token: Callable[[str], None] | None = None,
+        max_ids_per_call: int = MAX_IDS_PER_CALL,
+        max_tags_per_call: int = MAX_TAGS_PER_CALL,
+        retry: RetryPolicy | None = None,
+        refresh_margin_seconds: float = 300.0,
+        lockout_wait_seconds: float = 30.0,
+    ) -> None:
+        self.settings = settings
+        self._dc = settings.data_center_info()
+        # Check the limits now rather than in the middle of a run.
+        check_call_limits(max_ids_per_call, max_tags_per_call)
+        self.max_ids_per_call = max_ids_per_call
+        self.max_tags_per_call = max_tags_per_call
+        self.retry = retry or RetryPolicy()
+        self._own_session = session is None
+        self._session = session or new_session(settings.concurrency)
+        self.tokens = TokenSource(
+            accounts_url=self._dc.accounts_url,
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
+            refresh_token=settings.refresh_token,
+            session=self._session,
+            store=token_store or build_token_store(settings.cache_backend),
+            timeout=settings.timeouts,
+            on_new_token=on_new_token,
+            refresh_margin_seconds=refresh_margin_seconds,
+            lockout_wait_seconds=lockout_wait_seconds,
+        )
+        self._transport = Transport(
+            session=self._session,
+            tokens=self.tokens,
+            data_center=self._dc,
+            explicit_api_domain=bool(settings.api_domain),
+            timeout=settings.timeouts,
+        )
+        self._runner = PlanRunner(self._transport, retry=self.retry, concurrency=settings.concurrency)
+
+    def __repr__(self) -> str:
+        return f"BiginClient(data_center={self._dc.code!r}, api_domain={self.api_domain!r})"
+
+    @property
+    def data_center(self) -> DataCenter:
+        return self._dc
+
+    @property
+    def api_domain(self) -> str | None:
+        """The API domain in use, known after the first token."""
+        return self._transport.api_domain
+
+    # --- tags -----------------------------------------------------------------------------------------
+
+    def plan(self, action: str, module: Any, record_ids: Any, tag_names: Any) -> TagPlan:
+        """The validated, normalised calls a run would make with this client's limits; sends nothing."""
+        return build_plan(
+            action,
+            module,
+            record_ids,
+            tag_names,
+            max_ids_per_call=self.max_ids_per_call,
+            max_tags_per_call=self.max_tags_per_call,
+        )
+
+    def run(self, plan: TagPlan, *, on_batch: Callable[[BatchReport], None] | None = None) -> TagOutcome:
+        """Send a plan's calls concurrently; a whole-request error stops the run and carries `.outcome`."""
+        return self._runner.run(plan, on_batch=on_batch)
+
+    def remove_tags(
+        self,
+        module: Any,
+        record_ids: Any,
+        tag_names: Any,
+        *,
+        on_batch: Callable[[BatchReport], None] | None = None,
+    ) -> TagOutcome:
+        """Remove the tags from the records; one result per distinct id, in input order."""
+        return self.run(self.plan("remove_tags", module, record_ids, tag_names), on_batch=on_batch)
+
+    def add_tags(
+        self,
+        module: Any,
+        record_ids: Any,
+        tag_names: Any,
+        *,
+        on_batch: Callable[[BatchReport], None] | None = None,
+    ) -> TagOutcome:
+        """Add the tags to the records; one result per distinct id, in input order."""
+        return self.run(self.plan("add_tags", module, record_ids, tag_names), on_batch=on_batch)
+
+    # --- reads ----------------------------------------------------------------------------------------
+
+    def _get(self, request: ApiRequest) -> Any:
+        counters = Counters()
+
+        def attempt() -> Any:
+            return self._transport.send(request, counters, retry=counters.api_calls > 0).payload
+
+        return self.retry.retrying()(attempt)
+
+    def get_tags(self, module: Any) -> list[dict[str, Any]]:
+        """The module's tags ({"id", "name", ...}), as Bigin lists them."""
+        payload = self._get(list_tags_request(resolve_module(module)))
+        tags = payload.get("tags") if isinstance(payload, dict) else None
+        return [tag for tag in tags if isinstance(tag, dict)] if isinstance(tags, list) else []
+
+    def list_modules(self) -> list[dict[str, Any]]:
+        """The modules the token can see ({"api_name", ...})."""
+        payload = self._get(list_modules_request())
+        modules = payload.get("modules") if isinstance(payload, dict) else None
+        if not isinstance(modules, list):
+            raise UnexpectedResponseError("Bigin listed no modules: check that api_domain is a Bigin server.")
+        return [module for module in modules if isinstance(module, dict)]
+
+    def check(self) -> ConnectionCheck:
+        """One cheap authenticated call (list modules), for the hook's test_connection."""
+        modules = self.list_modules()
+        return ConnectionCheck(
+            data_center=self._dc.code,
+            api_domain=self.api_domain or self._dc.api_domain,
+            modules=tuple(str(module.get("api_name")) for module in modules if module.get("api_name")),
+        )
+
+    # --- lifecycle ------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._own_session:
+            self._session.close()
+
+    def __enter__(self) -> BiginClient:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()

@@ -1,0 +1,220 @@
+"""What a reply means: a whole-request refusal becomes its typed error, per-record entries become results.
+
+Kept apart from how a request travels (transport.py), so that every reading of Zoho's replies is in one
+place and can be tested on plain data. Codes are classified by code first and HTTP status second: Zoho sends
+the same code with different statuses (docs/zoho-facts.md, sections 1 and 5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from airflow_provider_bigin.client.calls import ApiRequest
+from airflow_provider_bigin.client.results import ERROR, SUCCESS, RecordResult, _TagsOnly
+from airflow_provider_bigin.client.retrying import parse_retry_after
+from airflow_provider_bigin.errors import (
+    BadRequestError,
+    BiginError,
+    InvalidTokenError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ScopeMismatchError,
+    ServerError,
+    UnexpectedResponseError,
+)
+
+# Codes of a 401 that a new access token cures (Zoho CRM's token docs; docs/zoho-facts.md, section 1).
+INVALID_TOKEN_CODES = frozenset({"INVALID_TOKEN", "INVALID_OAUTHTOKEN"})
+SCOPE_MISMATCH_CODES = frozenset({"OAUTH_SCOPE_MISMATCH"})
+PERMISSION_CODES = frozenset({"NO_PERMISSION", "AUTHORIZATION_FAILED", "PERMISSION_DENIED"})
+
+_V = TypeVar("_V")
+
+
+@dataclass(frozen=True)
+class ApiReply:
+    """A reply that carries data: its HTTP status and its parsed JSON body."""
+
+    status: int
+    payload: Any
+
+
+def is_invalid_token(status: int, payload: Any) -> bool:
+    """True for the 401 that a new access token cures."""
+    return status == 401 and _code(payload) in INVALID_TOKEN_CODES
+
+
+def reply_or_error(status: int, payload: Any, headers: Mapping[str, str], request: ApiRequest) -> ApiReply:
+    """The reply as data when it carries any (2xx, or a 400 with per-record `data[]`), else its typed error.
+
+    :param payload: the parsed JSON body; None for an empty body, Ellipsis for one that is not JSON.
+    """
+    if payload is not ... and (
+        200 <= status < 300 or (status == 400 and isinstance(payload, Mapping) and "data" in payload)
+    ):
+        return ApiReply(status=status, payload=payload)
+    raise error_for_reply(status, payload, headers, request)
+
+
+def _code(payload: Any) -> str | None:
+    return str(payload.get("code")) if isinstance(payload, Mapping) and payload.get("code") else None
+
+
+def _scope_error(code: str, request: ApiRequest, status: int) -> ScopeMismatchError:
+    return ScopeMismatchError(
+        f"The access token lacks the scope for {request.method} {request.path} ({code}): add "
+        f"{request.scope} (or a broader one such as ZohoBigin.modules.ALL) to the client's scopes in "
+        "https://api-console.zoho.com, generate a new refresh token and store it in the connection.",
+        scope=request.scope,
+        code=code,
+        http_status=status,
+    )
+
+
+def _access_error(status: int, code: str, said: str, request: ApiRequest) -> BiginError | None:
+    """The error of a token, scope or permission refusal, or None when the reply is not one."""
+    where = f"{request.method} {request.path}"
+    if code in SCOPE_MISMATCH_CODES:
+        return _scope_error(code, request, status)
+    if status == 401:
+        return InvalidTokenError(
+            f"Bigin refused the access token on {where} ({said}): check that data_center and api_domain "
+            "name the data centre of the Bigin account."
+        )
+    if code in PERMISSION_CODES or status == 403:
+        return PermissionDeniedError(
+            f"Bigin refused {where} ({said}): the Bigin user behind the refresh token lacks the permission; "
+            "ask a Bigin administrator to grant it in the user's profile.",
+            code=code or None,
+            http_status=status,
+        )
+    return None
+
+
+def error_for_reply(status: int, payload: Any, headers: Mapping[str, str], request: ApiRequest) -> BiginError:
+    """The typed error for a whole-request failure (a reply that is not per-record data)."""
+    body = payload if isinstance(payload, Mapping) else {}
+    code = str(body.get("code") or "")
+    message = str(body.get("message") or "")
+    said = " ".join(part for part in (f"HTTP {status}", code) if part) + (f": {message}" if message else "")
+    where = f"{request.method} {request.path}"
+    if status == 429 or code == "TOO_MANY_REQUESTS":
+        return RateLimitedError(
+            f"Bigin rate limit on {where} ({said}); retrying later helps, and fewer concurrent calls "
+            "(max_concurrency) or fewer calls per day avoid it.",
+            retry_after_seconds=parse_retry_after(headers.get("Retry-After")),
+            code=code or None,
+            http_status=status,
+        )
+    if status >= 500:
+        return ServerError(f"Bigin failed on {where} ({said}).", code=code or None, http_status=status)
+    refusal = _access_error(status, code, said, request)
+    if refusal is None and (payload is ... or 200 <= status < 400):
+        refusal = UnexpectedResponseError(
+            f"Bigin answered {where} with HTTP {status} and a body that is not its JSON: check that "
+            "api_domain points at a Bigin API server.",
+            http_status=status,
+        )
+    return refusal or BadRequestError(
+        f"Bigin refused {where} ({said}): the request is malformed (module, URL or parameters); this "
+        "is a bug if the inputs were valid, please report it.",
+        code=code or None,
+        http_status=status,
+    )
+
+
+# --- per-record entries ---------------------------------------------------------------------------
+
+
+class SharedValues:
+    """One copy of each status, code, message and tag tuple that replies repeat, shared by the results.
+
+    A million success entries say the same few strings; parsed, each is a string of its own. One instance
+    serves one run (threads may share it: a lost race only keeps a second copy). Bounded, so that replies
+    whose messages all differ cannot make it grow without end.
+    """
+
+    __slots__ = ("_values",)
+    MAX_VALUES = 4096
+
+    def __init__(self) -> None:
+        self._values: dict[Any, Any] = {}
+
+    def get(self, value: _V) -> _V:
+        shared = self._values.get(value)
+        if shared is not None:
+            return cast("_V", shared)
+        if len(self._values) < self.MAX_VALUES:
+            self._values[value] = value
+        return value
+
+
+def _entry_id(entry: Mapping[str, Any]) -> str | None:
+    details = entry.get("details")
+    if isinstance(details, Mapping):
+        value = details.get("id")
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return str(value)
+    return None
+
+
+def _compact_details(details: Any, record_id: str, shared: SharedValues) -> dict[str, Any] | _TagsOnly | None:
+    """The details of an entry, as a tuple of tags or None when they only repeat the id (and tags)."""
+    if type(details) is not dict:
+        return dict(details) if isinstance(details, Mapping) else {}
+    size = len(details)
+    if details.get("id") != record_id or type(details["id"]) is not str:
+        return dict(details)
+    if size == 1:
+        return None
+    tags = details.get("tags")
+    if size == 2 and type(tags) is list and all(type(tag) is str for tag in tags):
+        return shared.get(tuple(shared.get(tag) for tag in tags))
+    return dict(details)
+
+
+def _entry_result(entry: Mapping[str, Any], record_id: str, shared: SharedValues) -> RecordResult:
+    status = entry.get("status")
+    return RecordResult._compact(
+        record_id,
+        SUCCESS if status == SUCCESS else ERROR,
+        shared.get(str(entry.get("code") or ("SUCCESS" if status == SUCCESS else "UNKNOWN"))),
+        shared.get(str(entry.get("message") or "")),
+        _compact_details(entry.get("details"), record_id, shared),
+    )
+
+
+def parse_record_results(
+    payload: Any, ids_sent: Sequence[str], shared: SharedValues | None = None
+) -> dict[str, RecordResult]:
+    """The results a reply gives, keyed by id; ids the reply does not mention are absent.
+
+    Entries are matched by `details.id`; when no entry names its id and there are as many entries as ids
+    sent, they are matched by position (the single-record reply may omit the id). An entry naming an id that
+    was not sent, or an id-less entry that cannot be placed, raises UnexpectedResponseError. If an id appears
+    twice, an error entry wins over a success one. Results hold the id strings of `ids_sent`, and the
+    strings of `shared` (one per call when not given).
+    """
+    if shared is None:
+        shared = SharedValues()
+    data = payload.get("data") if isinstance(payload, Mapping) else None
+    if not isinstance(data, list) or not all(isinstance(entry, Mapping) for entry in data):
+        raise UnexpectedResponseError("The reply has no data[] list of records, so no record can be settled.")
+    sent = {record_id: record_id for record_id in ids_sent}
+    entry_ids = [_entry_id(entry) for entry in data]
+    if all(entry_id is None for entry_id in entry_ids) and len(data) == len(ids_sent):
+        entry_ids = list(ids_sent)
+    results: dict[str, RecordResult] = {}
+    for position, (entry, entry_id) in enumerate(zip(data, entry_ids, strict=True)):
+        if entry_id is None:
+            raise UnexpectedResponseError(f"data[{position}] names no record id, so it cannot be placed.")
+        record_id = sent.get(entry_id)
+        if record_id is None:
+            raise UnexpectedResponseError(f"data[{position}] is about record {entry_id}, which was not sent.")
+        result = _entry_result(entry, record_id, shared)
+        previous = results.get(record_id)
+        if previous is None or (previous.ok and not result.ok):
+            results[record_id] = result
+    return results
