@@ -9,8 +9,8 @@ from airflow_provider_bigin.client.replies import parse_record_results
 from airflow_provider_bigin.client.results import OutcomeSummary, RecordResult, TagOutcome
 from airflow_provider_bigin.errors import UnexpectedResponseError
 
-# The seed's sample reply, with one failed entry from reference/bigin-api.md, section 1.
-SEED_REPLY = {
+# The sample reply of Zoho's Remove Tags page, with one failed entry (docs/zoho-facts.md, sections 1 and 6).
+PAGE_REPLY = {
     "data": [
         {
             "code": "SUCCESS",
@@ -29,7 +29,7 @@ SEED_REPLY = {
 
 
 def test_every_data_entry_becomes_a_result_keyed_by_id() -> None:
-    results = parse_record_results(SEED_REPLY, ["111111000000195072", "2445013000000402006"])
+    results = parse_record_results(PAGE_REPLY, ["111111000000195072", "2445013000000402006"])
     ok = results["2445013000000402006"]
     assert ok.ok
     assert ok.code == "SUCCESS"
@@ -44,7 +44,7 @@ def test_every_data_entry_becomes_a_result_keyed_by_id() -> None:
 
 
 def test_ids_the_reply_does_not_mention_are_absent() -> None:
-    results = parse_record_results(SEED_REPLY, ["111111000000195072", "2445013000000402006", "7"])
+    results = parse_record_results(PAGE_REPLY, ["111111000000195072", "2445013000000402006", "7"])
     assert "7" not in results
 
 
@@ -85,7 +85,7 @@ def test_per_record_server_faults_are_transient_and_invalid_data_is_final() -> N
 
 
 def test_outcome_serialises_to_json_with_failed_and_succeeded_views() -> None:
-    results = tuple(parse_record_results(SEED_REPLY, ["111111000000195072", "2445013000000402006"]).values())
+    results = tuple(parse_record_results(PAGE_REPLY, ["111111000000195072", "2445013000000402006"]).values())
     summary = OutcomeSummary("remove_tags", "Contacts", ("a",), 2, 1, 1, api_calls=1, retries=0)
     outcome = TagOutcome(results, summary)
     assert [r.id for r in outcome.failed] == ["111111000000195072"]

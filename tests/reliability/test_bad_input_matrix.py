@@ -35,7 +35,8 @@ from tests.reliability.odd_server import GATEWAY_502_PAGE, OddServer, Reply, See
 if TYPE_CHECKING:
     from airflow_provider_bigin.hooks.bigin import BiginHook
 
-# The seed's sample records (sandbox demo data): 402006 carries "From Email" and "In Progress".
+# The sample records of Zoho's Remove Tags page (docs/zoho-facts.md, section 6), in the sandbox's demo data:
+# 402006 carries "From Email" and "In Progress".
 ADA, BOB = "2445013000000402006", "2445013000000141005"
 NO_SUCH_RECORD = "9000000000000000001"
 ODD_IDS = ("3000000000000000001", "3000000000000000002", "3000000000000000003")

@@ -17,7 +17,7 @@ from airflow_provider_bigin.errors import BiginError
 from airflow_provider_bigin.sandbox import Sandbox
 from tests.reliability.soak import MODULES, SHORT, problems, run_soak
 
-# Zoho's budget: 10 access tokens per refresh token in any 10 minutes (reference/bigin-api.md, 3).
+# Zoho's budget: 10 access tokens per refresh token in any 10 minutes (docs/zoho-facts.md, section 3).
 TOKEN_BUDGET = 10
 
 
