@@ -6,7 +6,6 @@ the Variable.
 
 from __future__ import annotations
 
-
 import pytest
 
 DAG_SOURCE = """
