@@ -11,7 +11,7 @@ from airflow_provider_bigin import connection_form
 from tests.deployment.ui_form import FormContract
 
 #: The extra that names where access tokens are cached (one place to change if the extra is renamed).
-TOKEN_CACHE_FIELD = "cache_backend"  # not "token_cache": Airflow masks keys containing "token"
+CACHE_BACKEND_FIELD = "cache_backend"  # not "token_cache": Airflow masks keys containing "token"
 #: The connection contract: login = client id, password = client secret, and these extras.
 EXTRA_FIELD_NAMES = (
     "refresh_token",
@@ -20,7 +20,7 @@ EXTRA_FIELD_NAMES = (
     "api_domain",
     "timeout",
     "max_concurrency",
-    TOKEN_CACHE_FIELD,
+    CACHE_BACKEND_FIELD,
 )
 
 
@@ -36,7 +36,7 @@ CONTRACT = FormContract(
         **{name: _declared_label(name) for name in EXTRA_FIELD_NAMES},
     },
     secrets=frozenset({"password", "refresh_token"}),
-    defaults={"data_center": "us", TOKEN_CACHE_FIELD: "auto"},
+    defaults={"data_center": "us", CACHE_BACKEND_FIELD: "auto"},
 )
 
 #: Airflow 3.1's UI renders every extra field as plain text (its form knows no ``format: password``; 3.2 added

@@ -23,7 +23,7 @@ from airflow_provider_bigin.sandbox import Sandbox
 from demo.warehouse import WAREHOUSE_CONN_ID, build_warehouse, warehouse_connection_env
 from tests.deployment.airflow_deployment import AirflowDeployment
 from tests.deployment.browser import CHROMIUM, browser_pids, chromium_page
-from tests.deployment.connection_contract import TOKEN_CACHE_FIELD, contract_for
+from tests.deployment.connection_contract import CACHE_BACKEND_FIELD, contract_for
 from tests.deployment.ui_form import FormContract, form_problems, parse_form
 from tests.deployment.ui_xcom import xcom_view_problems
 
@@ -101,9 +101,9 @@ def _fill_connection(page: Page, connection: dict[str, Any], shots: Path) -> Non
     dialog.locator("input[name=element_accounts_url]").fill(extra["accounts_url"])
     dialog.locator("input[name=element_api_domain]").fill(extra["api_domain"])
     shown = {f.name: f.value for f in parse_form(dialog.inner_html())[0]}
-    if shown.get(TOKEN_CACHE_FIELD) != "auto":
+    if shown.get(CACHE_BACKEND_FIELD) != "auto":
         _choose(
-            page, CONTRACT.fields[TOKEN_CACHE_FIELD], "auto"
+            page, CONTRACT.fields[CACHE_BACKEND_FIELD], "auto"
         )  # the form should have shown its default: reported above
     _open_section(page, "Standard Fields")
     dialog.locator("input[name=login]").fill(connection["login"])
