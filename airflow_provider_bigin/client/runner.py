@@ -131,7 +131,7 @@ class PlanRunner:
         batch: PlannedBatch,
         counters: Counters,
         stop: threading.Event,
-        shared: SharedValues | None = None,
+        shared: SharedValues,
     ) -> _BatchOutcome:
         """One planned call, retried for the ids still unsettled.
 
