@@ -15,6 +15,7 @@ from airflow.sdk import BaseHook
 
 from airflow_provider_bigin import connection_form as form
 from airflow_provider_bigin.errors import BiginError, ConnectionConfigError
+from airflow_provider_bigin.hooks.variable_store import VariableTokenStore, in_airflow_task
 from airflow_provider_bigin.version_compat import AirflowNotFoundException
 
 if TYPE_CHECKING:
@@ -163,11 +164,6 @@ class BiginHook(BaseHook):
     @staticmethod
     def _token_store(cache_backend: str | None) -> TokenStore | None:
         """The Variable store where the connection asks for it, or "auto" inside a task; else the client's."""
-        from airflow_provider_bigin.hooks.variable_store import (  # noqa: PLC0415
-            VariableTokenStore,
-            in_airflow_task,
-        )
-
         if cache_backend == "variable" or (cache_backend == "auto" and in_airflow_task()):
             return VariableTokenStore()
         return None

@@ -127,7 +127,7 @@ def test_modules_resolve_to_api_names(name: str, api_name: str) -> None:
 def test_module_aliases_map_and_say_so_in_the_log(
     alias: str, api_name: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="airflow_provider_bigin.inputs"):
+    with caplog.at_level(logging.INFO, logger="airflow_provider_bigin.client.inputs"):
         assert resolve_module(alias) == api_name
     assert f"using '{api_name}'" in caplog.text
 
