@@ -1,8 +1,7 @@
 """What a reply means: a whole-request refusal becomes its typed error, per-record entries become results.
 
 Kept apart from how a request travels (transport.py), so that every reading of Zoho's replies is in one
-place and can be tested on plain data. Codes are classified by code first and HTTP status second: Zoho sends
-the same code with different statuses (docs/zoho-facts.md, sections 1 and 5).
+place and can be tested on plain data. Zoho's codes and statuses: docs/zoho-facts.md, sections 1 and 5.
 """
 
 from __future__ import annotations
