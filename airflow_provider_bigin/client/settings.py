@@ -11,6 +11,7 @@ from typing import Any, Final
 from airflow_provider_bigin.client.counts import whole_number
 from airflow_provider_bigin.client.datacenters import (
     DATA_CENTERS,
+    DEFAULT_DATA_CENTER,
     DataCenter,
     check_credential_url,
     get_data_center,
@@ -155,7 +156,7 @@ class ClientSettings:
     client_id: str = field(repr=False)
     client_secret: str = field(repr=False)
     refresh_token: str = field(repr=False)
-    data_center: str = "us"
+    data_center: str = DEFAULT_DATA_CENTER
     accounts_url: str | None = None
     api_domain: str | None = None
     timeout: float | None = None
@@ -165,7 +166,9 @@ class ClientSettings:
     def __post_init__(self) -> None:
         for name in CREDENTIALS:
             object.__setattr__(self, name, credential(getattr(self, name), name))
-        object.__setattr__(self, "data_center", (_text(self.data_center, "data_center") or "us").lower())
+        object.__setattr__(
+            self, "data_center", (_text(self.data_center, "data_center") or DEFAULT_DATA_CENTER).lower()
+        )
         object.__setattr__(self, "accounts_url", _text(self.accounts_url, "accounts_url"))
         object.__setattr__(self, "api_domain", _text(self.api_domain, "api_domain"))
         object.__setattr__(self, "timeout", _number(self.timeout, "timeout"))
