@@ -27,7 +27,11 @@ from airflow_provider_bigin.client.results import BatchReport, TagOutcome
 from airflow_provider_bigin.client.retrying import RetryPolicy
 from airflow_provider_bigin.client.runner import PlanRunner
 from airflow_provider_bigin.client.settings import ClientSettings
-from airflow_provider_bigin.client.tokens.source import TokenSource
+from airflow_provider_bigin.client.tokens.source import (
+    DEFAULT_LOCKOUT_WAIT_SECONDS,
+    DEFAULT_REFRESH_MARGIN_SECONDS,
+    TokenSource,
+)
 from airflow_provider_bigin.client.tokens.stores import TokenStore, build_token_store
 from airflow_provider_bigin.client.transport import Counters, Transport, new_session
 from airflow_provider_bigin.errors import UnexpectedResponseError
@@ -73,8 +77,8 @@ class BiginClient:
         max_ids_per_call: int = MAX_IDS_PER_CALL,
         max_tags_per_call: int = MAX_TAGS_PER_CALL,
         retry: RetryPolicy | None = None,
-        refresh_margin_seconds: float = 300.0,
-        lockout_wait_seconds: float = 30.0,
+        refresh_margin_seconds: float = DEFAULT_REFRESH_MARGIN_SECONDS,
+        lockout_wait_seconds: float = DEFAULT_LOCKOUT_WAIT_SECONDS,
     ) -> None:
         self.settings = settings
         self._dc = settings.data_center_info()

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 KEY_PREFIX = "bigin_access_token__"
 # Refresh this long before expiry, so that a token never expires in the middle of a run.
 DEFAULT_REFRESH_MARGIN_SECONDS = 300.0
+# How long a locked-out process polls the store for a token another process minted before the lockout.
+DEFAULT_LOCKOUT_WAIT_SECONDS = 30.0
 # Practitioners report that Zoho lifts the block after 15 to 30 quiet minutes (docs/zoho-facts.md, section 3).
 DEFAULT_LOCKOUT_SECONDS = 900.0
 # Attempts at a grant when Zoho Accounts fails transiently; each success may cost one of the 10 tokens.
@@ -91,7 +93,7 @@ class TokenSource:
         on_new_token: Callable[[str], None] | None = None,
         refresh_margin_seconds: float = DEFAULT_REFRESH_MARGIN_SECONDS,
         lockout_seconds: float = DEFAULT_LOCKOUT_SECONDS,
-        lockout_wait_seconds: float = 30.0,
+        lockout_wait_seconds: float = DEFAULT_LOCKOUT_WAIT_SECONDS,
         refresh_wait_seconds: float = 60.0,
         grant_retry: RetryPolicy = GRANT_RETRY,
     ) -> None:
