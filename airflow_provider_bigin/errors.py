@@ -117,3 +117,11 @@ class ServerError(TransientError):
 
 class TransportError(TransientError):
     """The request did not get a reply: connection refused or dropped, or a timeout."""
+
+
+class ResultsSinkError(BiginError):
+    """The sink a run was handing its results to (a results file, a callback) failed part-way.
+
+    The run stops starting calls; its `.outcome` keeps every result the sink did not take, so that nothing
+    done is lost.
+    """

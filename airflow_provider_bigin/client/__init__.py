@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from airflow_provider_bigin.client.bigin import BiginClient, ConnectionCheck
     from airflow_provider_bigin.client.plan import TagPlan
-    from airflow_provider_bigin.client.results import BatchReport, OutcomeSummary, RecordResult, TagOutcome
+    from airflow_provider_bigin.client.results import (
+        BatchReport,
+        OutcomeSummary,
+        RecordResult,
+        ResultSink,
+        TagOutcome,
+    )
     from airflow_provider_bigin.client.retrying import RetryPolicy
     from airflow_provider_bigin.client.settings import ClientSettings
     from airflow_provider_bigin.client.tokens.stores import FileTokenStore, MemoryTokenStore, TokenStore
@@ -28,6 +34,7 @@ _HOMES = {
     "BatchReport": "results",
     "OutcomeSummary": "results",
     "RecordResult": "results",
+    "ResultSink": "results",
     "TagOutcome": "results",
     "FileTokenStore": "tokens.stores",
     "MemoryTokenStore": "tokens.stores",
@@ -43,6 +50,7 @@ __all__ = [
     "MemoryTokenStore",
     "OutcomeSummary",
     "RecordResult",
+    "ResultSink",
     "RetryPolicy",
     "TagOutcome",
     "TagPlan",

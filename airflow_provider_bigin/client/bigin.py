@@ -23,7 +23,7 @@ from airflow_provider_bigin.client.plan import (
     build_plan,
     check_call_limits,
 )
-from airflow_provider_bigin.client.results import BatchReport, TagOutcome
+from airflow_provider_bigin.client.results import BatchReport, ResultSink, TagOutcome
 from airflow_provider_bigin.client.retrying import RetryPolicy
 from airflow_provider_bigin.client.runner import PlanRunner
 from airflow_provider_bigin.client.settings import ClientSettings
@@ -135,9 +135,19 @@ class BiginClient:
             max_tags_per_call=self.max_tags_per_call,
         )
 
-    def run(self, plan: TagPlan, *, on_batch: Callable[[BatchReport], None] | None = None) -> TagOutcome:
-        """Send a plan's calls concurrently; a whole-request error stops the run and carries `.outcome`."""
-        return self._runner.run(plan, on_batch=on_batch)
+    def run(
+        self,
+        plan: TagPlan,
+        *,
+        on_batch: Callable[[BatchReport], None] | None = None,
+        sink: ResultSink | None = None,
+    ) -> TagOutcome:
+        """Send a plan's calls concurrently; a whole-request error stops the run and carries `.outcome`.
+
+        With a `sink`, each settled call's results go to it and the outcome keeps only the failed ones: for
+        runs too large to hold every result (a million records).
+        """
+        return self._runner.run(plan, on_batch=on_batch, sink=sink)
 
     def remove_tags(
         self,
@@ -146,9 +156,10 @@ class BiginClient:
         tag_names: Any,
         *,
         on_batch: Callable[[BatchReport], None] | None = None,
+        sink: ResultSink | None = None,
     ) -> TagOutcome:
-        """Remove the tags from the records; one result per distinct id, in input order."""
-        return self.run(self.plan("remove_tags", module, record_ids, tag_names), on_batch=on_batch)
+        """Remove the tags from the records; one result per distinct id, in input order (see `run`)."""
+        return self.run(self.plan("remove_tags", module, record_ids, tag_names), on_batch=on_batch, sink=sink)
 
     def add_tags(
         self,
@@ -157,9 +168,10 @@ class BiginClient:
         tag_names: Any,
         *,
         on_batch: Callable[[BatchReport], None] | None = None,
+        sink: ResultSink | None = None,
     ) -> TagOutcome:
-        """Add the tags to the records; one result per distinct id, in input order."""
-        return self.run(self.plan("add_tags", module, record_ids, tag_names), on_batch=on_batch)
+        """Add the tags to the records; one result per distinct id, in input order (see `run`)."""
+        return self.run(self.plan("add_tags", module, record_ids, tag_names), on_batch=on_batch, sink=sink)
 
     # --- reads ----------------------------------------------------------------------------------------
 

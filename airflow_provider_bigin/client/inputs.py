@@ -14,6 +14,7 @@ import numbers
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from airflow_provider_bigin.errors import InvalidInputError
@@ -94,8 +95,24 @@ def _id_from_row(item: Any, where: str) -> str:
     return _id_from_scalar(item, where)
 
 
+# From this many ids on, duplicates are looked for in a sorted copy (8 bytes an id) rather than a dict (about
+# 40): a million ids would otherwise cost more memory to de-duplicate than the whole run keeps.
+_SORTED_CHECK_FROM = 100_000
+
+
 def _dedupe(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
+
+
+def _dedupe_list(ids: list[str]) -> list[str]:
+    """`ids` itself when it holds no duplicate, else its first-seen order without them."""
+    if len(ids) >= _SORTED_CHECK_FROM:
+        ordered = sorted(ids)
+        unique = all(a != b for a, b in pairwise(ordered))
+        del ordered
+        if unique:
+            return ids
+    return list(dict.fromkeys(ids))
 
 
 def normalise_record_ids(value: Any) -> list[str]:
@@ -127,21 +144,23 @@ def _ids_from_items(items: Any) -> list[str]:
     if isinstance(items, Mapping):
         return [_id_from_row(items, "record_ids")]
     if isinstance(items, Iterable) and not isinstance(items, (str, bytes, bytearray)):
-        seen: dict[str, None] = {}
+        ids: list[str] = []
+        append = ids.append
         for index, item in enumerate(items):
             # Fast path for the common case, a million plain digit strings or ints: the general checks
-            # (abstract types, a message per position) cost more than the rest of the planning.
+            # (abstract types, a message per position) cost more than the rest of the planning. A clean
+            # string is kept as the caller's own object, not copied.
             kind = type(item)
             if kind is str:
                 text = item.strip()
                 if text.isascii() and text.isdigit():
-                    seen[text] = None
+                    append(text)
                     continue
             elif kind is int and item > 0:
-                seen[str(item)] = None
+                append(str(item))
                 continue
-            seen[_id_from_row(item, f"record_ids[{index}]")] = None
-        return list(seen)
+            append(_id_from_row(item, f"record_ids[{index}]"))
+        return _dedupe_list(ids)
     return [_id_from_scalar(items, "record_ids")]
 
 

@@ -3,13 +3,13 @@
 A plan is pure data, so that a dry run can show exactly the calls a real run would make, and a caller can
 check its counts (max_records) before asking for a client. With more than 10 tags the tags are split into
 groups and every id chunk is sent once per group; a record then succeeds only if every group succeeded for it
-(runner.py's `combine_group_results`).
+(assembly.py's `combine_group_results`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_provider_bigin.client.counts import whole_number
@@ -26,17 +26,32 @@ ACTIONS = ("remove_tags", "add_tags")
 
 @dataclass(frozen=True)
 class PlannedBatch:
-    """One call: its 1-based index in the plan, the ids and the tags it carries."""
+    """One call: its 1-based index in the plan, its id chunk (0-based) and tag group, the ids and tags.
+
+    The ids are a slice of the plan's own tuple, taken when asked for: a million ids are then held once, not
+    once more in 2,000 chunks.
+    """
 
     index: int
-    ids: tuple[str, ...]
     tags: tuple[str, ...]
     tag_group: int
+    chunk: int
+    start: int
+    stop: int
+    source: tuple[str, ...] = field(repr=False, compare=False)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return self.source[self.start : self.stop]
+
+    @property
+    def size(self) -> int:
+        return self.stop - self.start
 
     @property
     def single(self) -> bool:
         """True when the call goes to the single-record endpoint."""
-        return len(self.ids) == 1
+        return self.size == 1
 
 
 @dataclass(frozen=True)
@@ -87,11 +102,22 @@ def plan_batches(
     """Every (id chunk, tag group) pair, id chunks first, so that progress reads in input order."""
     check_call_limits(max_ids_per_call, max_tags_per_call)
     tag_groups = [tuple(tags[i : i + max_tags_per_call]) for i in range(0, len(tags), max_tags_per_call)]
+    source = ids if isinstance(ids, tuple) else tuple(ids)
     batches: list[PlannedBatch] = []
-    for start in range(0, len(ids), max_ids_per_call):
-        chunk = tuple(ids[start : start + max_ids_per_call])
+    for chunk, start in enumerate(range(0, len(source), max_ids_per_call)):
+        stop = min(start + max_ids_per_call, len(source))
         for group_index, group in enumerate(tag_groups):
-            batches.append(PlannedBatch(index=len(batches) + 1, ids=chunk, tags=group, tag_group=group_index))
+            batches.append(
+                PlannedBatch(
+                    index=len(batches) + 1,
+                    tags=group,
+                    tag_group=group_index,
+                    chunk=chunk,
+                    start=start,
+                    stop=stop,
+                    source=source,
+                )
+            )
     return tuple(batches)
 
 
@@ -108,7 +134,7 @@ def build_plan(
     if action not in ACTIONS:
         raise InvalidInputError(f"action {action!r} is not one of {', '.join(ACTIONS)}.")
     api_module = resolve_module(module)
-    ids = normalise_record_ids(record_ids)
-    tags = normalise_tag_names(tag_names)
+    ids = tuple(normalise_record_ids(record_ids))
+    tags = tuple(normalise_tag_names(tag_names))
     batches = plan_batches(ids, tags, max_ids_per_call=max_ids_per_call, max_tags_per_call=max_tags_per_call)
-    return TagPlan(action=action, module=api_module, ids=tuple(ids), tags=tuple(tags), batches=batches)
+    return TagPlan(action=action, module=api_module, ids=ids, tags=tags, batches=batches)

@@ -6,8 +6,9 @@ no token. How a reply becomes these results is replies.py's business; how a run 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import FrozenInstanceError, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 SUCCESS = "success"
 ERROR = "error"
@@ -164,10 +165,15 @@ class OutcomeSummary:
 
 @dataclass(frozen=True)
 class TagOutcome:
-    """One result per distinct id, in input order, and the summary."""
+    """The summary and the results: one per distinct id in input order, or only the failed ones.
+
+    A run given a sink hands every result to it as calls settle and keeps only the failed ones here
+    (`all_results` False), so that a million records cost counts, not a million objects.
+    """
 
     results: tuple[RecordResult, ...]
     summary: OutcomeSummary
+    all_results: bool = True
 
     @property
     def failed(self) -> tuple[RecordResult, ...]:
@@ -175,6 +181,7 @@ class TagOutcome:
 
     @property
     def succeeded(self) -> tuple[RecordResult, ...]:
+        """The succeeded results; empty when a sink took them (`all_results` False)."""
         return tuple(result for result in self.results if result.ok)
 
     def to_dicts(self) -> list[dict[str, Any]]:
@@ -182,6 +189,12 @@ class TagOutcome:
 
     def to_dict(self) -> dict[str, Any]:
         return {"summary": self.summary.to_dict(), "results": self.to_dicts()}
+
+
+class ResultSink(Protocol):
+    """Where a run hands each settled id chunk's results, in the order chunks settle: any such callable."""
+
+    def __call__(self, results: Sequence[RecordResult], /) -> None: ...
 
 
 @dataclass(frozen=True)

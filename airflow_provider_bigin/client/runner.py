@@ -4,33 +4,31 @@ Retrying relies on idempotency: removing a tag a record no longer has, or adding
 the record as the first successful call left it, so a call whose reply was lost can be sent again. A retry
 re-sends only the ids that have no final result yet, and each id's result is recorded exactly once. Data
 flows one way: a plan comes in, calls go out through the transport, replies are read by replies.py, and the
-results are assembled here into one TagOutcome in input order.
+results are handed to assembly.py, which makes them one TagOutcome (or streams them to a sink).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
+from airflow_provider_bigin.client.assembly import OutcomeAssembler
 from airflow_provider_bigin.client.calls import tag_request
 from airflow_provider_bigin.client.plan import PlannedBatch, TagPlan
 from airflow_provider_bigin.client.replies import SharedValues, parse_record_results
 from airflow_provider_bigin.client.results import (
-    DRY_RUN,
     ERROR,
     MISSING_RESULT,
-    NOT_ATTEMPTED,
     RATE_LIMITED,
     SERVER_ERROR,
-    SUCCESS,
     TRANSPORT_ERROR,
     BatchReport,
-    OutcomeSummary,
     RecordResult,
+    ResultSink,
     TagOutcome,
 )
 from airflow_provider_bigin.client.retrying import RetryPolicy
@@ -81,11 +79,21 @@ class PlanRunner:
         self.retry = retry
         self.concurrency = concurrency
 
-    def run(self, plan: TagPlan, *, on_batch: Callable[[BatchReport], None] | None = None) -> TagOutcome:
-        """Send a plan's calls concurrently; a whole-request error stops the run and carries `.outcome`."""
+    def run(
+        self,
+        plan: TagPlan,
+        *,
+        on_batch: Callable[[BatchReport], None] | None = None,
+        sink: ResultSink | None = None,
+    ) -> TagOutcome:
+        """Send a plan's calls concurrently; a whole-request error stops the run and carries `.outcome`.
+
+        With a `sink`, every result goes to it as its call settles, and the outcome keeps only the failed
+        ones (see assembly.py). The sink is called from this thread, never from the sending ones.
+        """
         counters = Counters()
         stop = threading.Event()
-        finished: dict[int, dict[str, RecordResult]] = {}
+        assembler = OutcomeAssembler(plan, sink)
         failure: BaseException | None = None
         shared = SharedValues()
         if plan.batches:
@@ -103,12 +111,13 @@ class PlanRunner:
                     for future in done:
                         if future.cancelled():
                             continue
-                        batch = futures[future]
+                        batch = futures.pop(future)
                         error = future.exception()  # a bug rather than Bigin: still report what was done
                         results, refusal = future.result() if error is None else ({}, None)
-                        finished[batch.index] = results
-                        if refusal is not None or error is not None:
-                            failure = failure or refusal or error
+                        assembler.add(batch, results)
+                        stopped_by: BaseException | None = refusal or error or assembler.sink_error
+                        if stopped_by is not None:
+                            failure = failure or stopped_by
                             stop.set()
                             for other in pending:
                                 other.cancel()
@@ -118,7 +127,8 @@ class PlanRunner:
                 # On an error, or the task being killed, no new call starts; calls in flight finish.
                 stop.set()
                 executor.shutdown(wait=True, cancel_futures=True)
-        outcome = _outcome(plan, finished, counters)
+        outcome = assembler.outcome(counters.api_calls, counters.retries)
+        failure = failure or assembler.sink_error
         if failure is not None:
             if isinstance(failure, BiginError):
                 failure.outcome = outcome
@@ -229,114 +239,3 @@ def _gave_up(record_id: str, error: BaseException, attempts: int) -> RecordResul
         ),
         details={"id": record_id, "attempts": attempts, "may_have_applied": True},
     )
-
-
-def _outcome(plan: TagPlan, finished: dict[int, dict[str, RecordResult]], counters: Counters) -> TagOutcome:
-    """One result per id, in input order; `finished` is emptied on the way (it may hold a million)."""
-    if all(batch.tag_group == 0 for batch in plan.batches):
-        # One tag group: each id is in exactly one call, and the calls follow the input order.
-        collected: list[RecordResult] = []
-        for batch in plan.batches:
-            answered = finished.pop(batch.index, None) or {}
-            for record_id in batch.ids:
-                result = answered.get(record_id)
-                collected.append(result if result is not None else not_attempted(record_id, batch.tags))
-        results = tuple(collected)
-        del collected
-    else:
-        per_id: dict[str, list[tuple[tuple[str, ...], RecordResult | None]]] = {i: [] for i in plan.ids}
-        for batch in plan.batches:
-            batch_results = finished.get(batch.index)
-            for record_id in batch.ids:
-                per_id[record_id].append(
-                    (batch.tags, batch_results.get(record_id) if batch_results else None)
-                )
-        results = tuple(combine_group_results(record_id, per_id[record_id]) for record_id in plan.ids)
-    succeeded = sum(1 for result in results if result.ok)
-    summary = OutcomeSummary(
-        action=plan.action,
-        module=plan.module,
-        tags=plan.tags,
-        requested=len(plan.ids),
-        succeeded=succeeded,
-        failed=len(results) - succeeded,
-        api_calls=counters.api_calls,
-        retries=counters.retries,
-    )
-    return TagOutcome(results=results, summary=summary)
-
-
-_NOT_SENT_MESSAGE = "not sent: the run stopped before this call; nothing was changed for these tags"
-
-
-def not_attempted(record_id: str, tags: Sequence[str]) -> RecordResult:
-    """Details {"id", "tags"}; the tags kept as the call's own tuple, shared by all its records."""
-    return RecordResult._compact(record_id, ERROR, NOT_ATTEMPTED, _NOT_SENT_MESSAGE, tuple(tags))
-
-
-def combine_group_results(
-    record_id: str, per_group: Sequence[tuple[tuple[str, ...], RecordResult | None]]
-) -> RecordResult:
-    """One record's result from its result in each tag group (None: the group's call was never sent).
-
-    With one group the result is Bigin's own. With several, the record succeeded only if every group did;
-    otherwise it carries the first failure's code and message, and `details.failed_tags` lists the tags of
-    the groups that failed, so that a re-run can send exactly those.
-    """
-    resolved = [(tags, result or not_attempted(record_id, tags)) for tags, result in per_group]
-    if len(resolved) == 1:
-        return resolved[0][1]
-    failed = [(tags, result) for tags, result in resolved if not result.ok]
-    groups = [
-        {"tags": list(tags), "status": result.status, "code": result.code, "message": result.message}
-        for tags, result in resolved
-    ]
-    if not failed:
-        first = resolved[0][1]
-        return RecordResult(
-            id=record_id,
-            status=SUCCESS,
-            code=first.code,
-            message=first.message,
-            details={"id": record_id, "tag_groups": groups},
-        )
-    first_failure = failed[0][1]
-    details: Mapping[str, Any] = {
-        **first_failure.details,
-        "id": record_id,
-        "failed_tags": [tag for tags, _ in failed for tag in tags],
-        "tag_groups": groups,
-    }
-    return RecordResult(
-        id=record_id,
-        status=ERROR,
-        code=first_failure.code,
-        message=first_failure.message,
-        details=dict(details),
-    )
-
-
-def dry_run_outcome(plan: TagPlan) -> TagOutcome:
-    """The outcome of a dry run: every record planned (code DRY_RUN), none sent, none counted."""
-    results = tuple(
-        RecordResult(
-            id=record_id,
-            status="skipped",
-            code=DRY_RUN,
-            message=f"dry run: {plan.action} was not sent",
-            details={"id": record_id},
-        )
-        for record_id in plan.ids
-    )
-    summary = OutcomeSummary(
-        action=plan.action,
-        module=plan.module,
-        tags=plan.tags,
-        requested=len(plan.ids),
-        succeeded=0,
-        failed=0,
-        api_calls=0,
-        retries=0,
-        dry_run=True,
-    )
-    return TagOutcome(results=results, summary=summary)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         BatchReport,
         BiginClient,
         ClientSettings,
+        ResultSink,
         RetryPolicy,
         TagOutcome,
         TokenStore,
@@ -194,9 +195,10 @@ class BiginHook(BaseHook):
         tag_names: Any,
         *,
         on_batch: Callable[[BatchReport], None] | None = None,
+        sink: ResultSink | None = None,
     ) -> TagOutcome:
-        """Remove the tags from the records: one result per distinct id, in input order."""
-        return self.client.remove_tags(module, record_ids, tag_names, on_batch=on_batch)
+        """Remove the tags from the records; see BiginClient.run for `on_batch` and `sink`."""
+        return self.client.remove_tags(module, record_ids, tag_names, on_batch=on_batch, sink=sink)
 
     def add_tags(
         self,
@@ -205,9 +207,10 @@ class BiginHook(BaseHook):
         tag_names: Any,
         *,
         on_batch: Callable[[BatchReport], None] | None = None,
+        sink: ResultSink | None = None,
     ) -> TagOutcome:
-        """Add the tags to the records: one result per distinct id, in input order."""
-        return self.client.add_tags(module, record_ids, tag_names, on_batch=on_batch)
+        """Add the tags to the records; see BiginClient.run for `on_batch` and `sink`."""
+        return self.client.add_tags(module, record_ids, tag_names, on_batch=on_batch, sink=sink)
 
     def get_tags(self, module: Any) -> list[dict[str, Any]]:
         """The tags Bigin knows in a module ({"id", "name", ...})."""

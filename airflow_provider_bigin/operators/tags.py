@@ -109,7 +109,7 @@ class BiginTagsOperator(BaseOperator):
 
     def execute(self, context: Context) -> list[dict[str, Any]]:
         from airflow_provider_bigin.client.plan import build_plan  # noqa: PLC0415  # keeps DAG parsing cheap
-        from airflow_provider_bigin.client.runner import dry_run_outcome  # noqa: PLC0415
+        from airflow_provider_bigin.client.assembly import dry_run_outcome  # noqa: PLC0415
 
         try:
             plan = build_plan(self.action, self.module, self.record_ids, self.tag_names)

@@ -136,3 +136,17 @@ def test_module_aliases_map_and_say_so_in_the_log(
 def test_unknown_modules_are_refused_with_the_valid_names(name: Any) -> None:
     with pytest.raises(InvalidInputError, match="Contacts, Pipelines, Accounts"):
         resolve_module(name)
+
+
+@pytest.mark.parametrize("count", [99_999, 100_000, 250_000])
+def test_large_lists_keep_first_seen_order_whichever_way_duplicates_are_looked_for(count: int) -> None:
+    """Lists of 100,000 ids and more are checked in a sorted copy: the outcome must not differ."""
+    unique = [str(10**18 + (n * 7919) % count) for n in range(count)]  # a permutation, not sorted
+    assert normalise_record_ids(unique) == unique
+    with_duplicates = [*unique, unique[5], unique[0], unique[-1]]
+    assert normalise_record_ids(with_duplicates) == unique
+
+
+def test_clean_string_ids_are_the_callers_own_objects_not_copies() -> None:
+    ids = [str(10**18 + n) for n in range(100_000)]
+    assert all(a is b for a, b in zip(normalise_record_ids(ids), ids, strict=True))

@@ -44,3 +44,18 @@ def test_no_ids_plan_no_calls() -> None:
 def test_unknown_actions_are_refused() -> None:
     with pytest.raises(InvalidInputError, match="action 'delete'"):
         build_plan("delete", "Contacts", ["1"], ["a"])
+
+
+def test_batches_slice_the_plans_one_tuple_of_ids_and_name_their_chunk() -> None:
+    ids = [str(n) for n in range(1, 1201)]
+    plan = build_plan("remove_tags", "Contacts", ids, [f"t{n}" for n in range(12)])
+    assert [(batch.chunk, batch.tag_group, batch.size) for batch in plan.batches] == [
+        (0, 0, 500),
+        (0, 1, 500),
+        (1, 0, 500),
+        (1, 1, 500),
+        (2, 0, 200),
+        (2, 1, 200),
+    ]
+    assert all(batch.source is plan.ids for batch in plan.batches)
+    assert plan.batches[5].ids == tuple(ids[1000:])
