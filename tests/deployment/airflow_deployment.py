@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import sqlite3
 import sys
 import time
 from collections.abc import Iterable, Mapping
@@ -238,3 +239,33 @@ class AirflowDeployment:
     def task_log_files(self) -> list[Path]:
         """Every task log the deployment wrote (``<home>/logs/dag_id=.../...``)."""
         return sorted(path for path in (self.home / "logs").rglob("*") if path.is_file())
+
+    def task_log_tail(self, dag_id: str, run_id: str, task_id: str, lines: int = 40) -> str:
+        """The last lines of every log of one task in one run (all tries), to say why it failed."""
+        folder = self.home / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={task_id}"
+        paths = sorted(path for path in folder.rglob("*") if path.is_file()) if folder.is_dir() else []
+        return "\n".join(
+            f"--- {path.relative_to(self.home)} ---\n"
+            + "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+            for path in paths
+        )
+
+    @property
+    def database(self) -> Path:
+        """The SQLite metadata database (Airflow's default location under AIRFLOW_HOME)."""
+        return self.home / "airflow.db"
+
+    def xcom_sizes(self, dag_id: str, run_id: str) -> dict[tuple[str, str, int], int]:
+        """Bytes each XCom of a run takes in the metadata database, by (task_id, key, map_index).
+
+        Read straight from the ``xcom`` table, read-only, so it counts what Airflow stored, whatever
+        an XCom backend keeps elsewhere.
+        """
+        uri = f"{self.database.as_uri()}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=30)) as db:
+            rows = db.execute(
+                "SELECT task_id, key, map_index, length(CAST(value AS BLOB)) FROM xcom "
+                "WHERE dag_id = ? AND run_id = ?",
+                (dag_id, run_id),
+            ).fetchall()
+        return {(str(task), str(key), int(index)): int(size or 0) for task, key, index, size in rows}
