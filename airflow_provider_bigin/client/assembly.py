@@ -2,7 +2,7 @@
 
 Without a sink every result is kept and the outcome lists one per id in input order. With one, each id
 chunk's results go to the sink once every tag group of that chunk has settled, and only counts and the
-failed results stay: a million records then cost their counts. Ids whose calls never ran reach the sink as
+failed results stay (unless asked to keep all): a million records then cost their counts. Ids whose calls never ran reach the sink as
 NOT_ATTEMPTED when the run ends, so the sink always receives exactly one result per id. If the sink itself
 fails, the results it could not take are kept instead, whatever their status, and the failure is reported.
 """
@@ -31,9 +31,10 @@ _NOT_SENT_MESSAGE = "not sent: the run stopped before this call; nothing was cha
 class OutcomeAssembler:
     """Collects each finished call's results for one run of `plan`; `outcome()` once the run is over."""
 
-    def __init__(self, plan: TagPlan, sink: ResultSink | None = None) -> None:
+    def __init__(self, plan: TagPlan, sink: ResultSink | None = None, *, keep_all: bool = False) -> None:
         self._plan = plan
         self._sink = sink
+        self._keep_all = keep_all or sink is None
         self._groups = len(plan.tag_groups)
         # Without a sink: every call's results by batch index. With one: the calls of chunks still waiting
         # for another tag group, by chunk then group.
@@ -77,7 +78,7 @@ class OutcomeAssembler:
             api_calls=api_calls,
             retries=retries,
         )
-        return TagOutcome(results=results, summary=summary, all_results=self._sink is None)
+        return TagOutcome(results=results, summary=summary, all_results=self._keep_all)
 
     # --- with a sink ----------------------------------------------------------------------------------
 
@@ -114,7 +115,7 @@ class OutcomeAssembler:
                 )
             else:
                 self.written += len(results)
-                kept = [result for result in results if not result.ok]
+                kept = results if self._keep_all else [result for result in results if not result.ok]
                 if kept:
                     self._kept[chunk] = kept
                 return

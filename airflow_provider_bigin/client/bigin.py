@@ -141,13 +141,14 @@ class BiginClient:
         *,
         on_batch: Callable[[BatchReport], None] | None = None,
         sink: ResultSink | None = None,
+        keep_all: bool = False,
     ) -> TagOutcome:
         """Send a plan's calls concurrently; a whole-request error stops the run and carries `.outcome`.
 
-        With a `sink`, each settled call's results go to it and the outcome keeps only the failed ones: for
-        runs too large to hold every result (a million records).
+        With a `sink`, each settled id chunk's results go to it and the outcome keeps only the failed ones
+        (every one with `keep_all`): for runs too large to hold every result, a million records and more.
         """
-        return self._runner.run(plan, on_batch=on_batch, sink=sink)
+        return self._runner.run(plan, on_batch=on_batch, sink=sink, keep_all=keep_all)
 
     def remove_tags(
         self,

@@ -85,15 +85,17 @@ class PlanRunner:
         *,
         on_batch: Callable[[BatchReport], None] | None = None,
         sink: ResultSink | None = None,
+        keep_all: bool = False,
     ) -> TagOutcome:
         """Send a plan's calls concurrently; a whole-request error stops the run and carries `.outcome`.
 
         With a `sink`, every result goes to it as its call settles, and the outcome keeps only the failed
-        ones (see assembly.py). The sink is called from this thread, never from the sending ones.
+        ones unless `keep_all` (see assembly.py). The sink is called from this thread, never from the
+        sending ones.
         """
         counters = Counters()
         stop = threading.Event()
-        assembler = OutcomeAssembler(plan, sink)
+        assembler = OutcomeAssembler(plan, sink, keep_all=keep_all)
         failure: BaseException | None = None
         shared = SharedValues()
         if plan.batches:

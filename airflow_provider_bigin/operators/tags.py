@@ -25,13 +25,23 @@ from airflow_provider_bigin.operators.partial_failure import (
     failure_counts,
     partial_failure_error,
 )
+from airflow_provider_bigin.operators.returned_records import (
+    AUTO,
+    NONE,
+    ReturnChoice,
+    auto_warning,
+    check_return_records,
+    choose_return,
+)
 from airflow_provider_bigin.version_compat import AirflowFailException, AirflowSkipException
 
 if TYPE_CHECKING:
+    import jinja2
     from airflow.sdk import Context
 
-    from airflow_provider_bigin.client import BatchReport, TagOutcome
+    from airflow_provider_bigin.client import BatchReport, RecordResult, TagOutcome, TagPlan
     from airflow_provider_bigin.hooks.bigin import BiginHook
+    from airflow_provider_bigin.operators.results_file import ResultsFile
 
 #: XCom key of the run's summary; the per-record results are the return value.
 SUMMARY_KEY = "summary"
@@ -48,6 +58,21 @@ def _check_flag(name: str, value: object) -> None:
         raise InvalidInputError(f"{name} must be True or False, not {value!r}.")
 
 
+def _is_template(value: object) -> bool:
+    return isinstance(value, str) and ("{{" in value or "{%" in value)
+
+
+def _plain_ids(content: object) -> bool:
+    """A list of ints and brace-free strings: Jinja would give each element back unchanged."""
+    return isinstance(content, (list, tuple)) and all(
+        type(item) is int or (type(item) is str and "{" not in item) for item in content
+    )
+
+
+def _discard(results: Sequence[RecordResult]) -> None:
+    """The sink of a run whose results go neither to XCom nor to a file: counts and failures are kept."""
+
+
 class BiginTagsOperator(BaseOperator):
     """Shared base of the tag operators: inputs, guards, progress, XComs and the partial-failure policy.
 
@@ -55,7 +80,7 @@ class BiginTagsOperator(BaseOperator):
     """
 
     action: ClassVar[str]
-    template_fields: Sequence[str] = ("module", "record_ids", "tag_names")
+    template_fields: Sequence[str] = ("module", "record_ids", "tag_names", "return_records", "results_path")
     ui_color = "#cfeedd"
 
     def __init__(
@@ -73,6 +98,8 @@ class BiginTagsOperator(BaseOperator):
         max_concurrency: int | None = None,
         request_retries: int | None = None,
         request_retry_max_seconds: float | None = None,
+        return_records: str = AUTO,
+        results_path: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -94,6 +121,10 @@ class BiginTagsOperator(BaseOperator):
         self.max_concurrency = max_concurrency
         self.request_retries = request_retries
         self.request_retry_max_seconds = request_retry_max_seconds
+        if not _is_template(return_records):
+            check_return_records(return_records)  # a typo fails when the DAG file is parsed
+        self.return_records = return_records
+        self.results_path = results_path
 
     @cached_property
     def hook(self) -> BiginHook:
@@ -107,14 +138,28 @@ class BiginTagsOperator(BaseOperator):
             request_retry_max_seconds=self.request_retry_max_seconds,
         )
 
-    def execute(self, context: Context) -> list[dict[str, Any]]:
+    def render_template(
+        self,
+        content: Any,
+        context: Context,
+        jinja_env: jinja2.Environment | None = None,
+        seen_oids: set[int] | None = None,
+    ) -> Any:
+        """A literal list of 100,000 ids skips Jinja, which would render it element by element (30 s)."""
+        if _plain_ids(content):
+            return content
+        return super().render_template(content, context, jinja_env, seen_oids)
+
+    def execute(self, context: Context) -> list[dict[str, Any]] | None:
         from airflow_provider_bigin.client.plan import build_plan  # noqa: PLC0415  # keeps DAG parsing cheap
-        from airflow_provider_bigin.client.assembly import dry_run_outcome  # noqa: PLC0415
 
         try:
+            requested = check_return_records(self.return_records)
             plan = build_plan(self.action, self.module, self.record_ids, self.tag_names)
+            choice = choose_return(requested, len(plan.ids))
+            results_file = self._results_file()
             if not plan.ids:
-                return self._nothing_to_do(context, plan.module, list(plan.tags))
+                return self._nothing_to_do(context, plan, choice, results_file)
             if self.max_records is not None and len(plan.ids) > self.max_records:
                 raise InvalidInputError(
                     f"{len(plan.ids)} distinct record ids exceed max_records={self.max_records}: nothing was "
@@ -132,38 +177,64 @@ class BiginTagsOperator(BaseOperator):
             plan.calls,
             " (dry run: nothing will be sent)" if self.is_dry_run else "",
         )
-        if self.is_dry_run:
-            return self._finish(context, dry_run_outcome(plan))
+        if choice.limit is not None:
+            self.log.warning("%s", auto_warning(choice, results_file.url if results_file else None))
         try:
-            outcome = client.run(plan, on_batch=self._log_batch)
+            outcome = self._run(None if self.is_dry_run else client, plan, choice, results_file)
         except BiginError as error:
             if error.outcome is not None:
-                self._push(context, error.outcome)
+                self._push_failing(context, error.outcome, choice, results_file)
                 self._log_summary(error.outcome)
             self._raise_for_task(error)
-        return self._finish(context, outcome)
+        return self._finish(context, outcome, choice, results_file)
+
+    def _results_file(self) -> ResultsFile | None:
+        if self.results_path is None:
+            return None
+        from airflow_provider_bigin.operators.results_file import ResultsFile  # noqa: PLC0415
+
+        return ResultsFile(self.results_path)
+
+    def _run(
+        self, client: Any, plan: TagPlan, choice: ReturnChoice, results_file: ResultsFile | None
+    ) -> TagOutcome:
+        """The run, its results streamed to the file (or dropped) unless return_value needs them all."""
+        from airflow_provider_bigin.client.assembly import dry_run_outcome  # noqa: PLC0415
+
+        if results_file is None:
+            if client is None:
+                return dry_run_outcome(plan)
+            sink = None if choice.keeps_all else _discard
+            return client.run(plan, on_batch=self._log_batch, sink=sink)  # type: ignore[no-any-return]
+        with results_file:
+            if client is None:
+                outcome = dry_run_outcome(plan)
+                results_file(outcome.results)
+                return outcome
+            try:
+                return client.run(  # type: ignore[no-any-return]
+                    plan, on_batch=self._log_batch, sink=results_file, keep_all=choice.keeps_all
+                )
+            finally:
+                self.log.info("%d records' outcomes written to %s.", results_file.lines, results_file.url)
 
     # --- steps ----------------------------------------------------------------------------------------
 
-    def _nothing_to_do(self, context: Context, module: str, tags: list[str]) -> list[dict[str, Any]]:
-        message = f"No record ids to {self.action.replace('_', ' ')} on {module}: Bigin was not called."
+    def _nothing_to_do(
+        self, context: Context, plan: TagPlan, choice: ReturnChoice, results_file: ResultsFile | None
+    ) -> list[dict[str, Any]] | None:
+        """No ids: no call, an empty results file (so that readers downstream find one) and the summary."""
+        from airflow_provider_bigin.client.results import OutcomeSummary, TagOutcome  # noqa: PLC0415
+
+        message = f"No record ids to {self.action.replace('_', ' ')} on {plan.module}: Bigin was not called."
         if self.skip_when_empty:
             raise AirflowSkipException(message)
         self.log.info(message)
-        summary = {
-            "action": self.action,
-            "module": module,
-            "tags": tags,
-            "requested": 0,
-            "succeeded": 0,
-            "failed": 0,
-            "api_calls": 0,
-            "retries": 0,
-            "dry_run": self.is_dry_run,
-            "failed_by_code": {},
-        }
-        context["ti"].xcom_push(key=SUMMARY_KEY, value=summary)
-        return []
+        if results_file is not None:
+            with results_file:
+                pass
+        summary = OutcomeSummary(self.action, plan.module, plan.tags, 0, 0, 0, 0, 0, dry_run=self.is_dry_run)
+        return self._push(context, TagOutcome(results=(), summary=summary), choice, results_file)
 
     def _log_batch(self, report: BatchReport) -> None:
         self.log.info(
@@ -175,16 +246,49 @@ class BiginTagsOperator(BaseOperator):
             report.failed,
         )
 
-    @staticmethod
-    def _summary(outcome: TagOutcome) -> dict[str, Any]:
-        return {**outcome.summary.to_dict(), "failed_by_code": failure_counts(outcome.failed)}
+    def _returned(self, outcome: TagOutcome, choice: ReturnChoice) -> list[dict[str, Any]] | None:
+        if choice.mode == NONE:
+            return None
+        records = outcome.results if choice.keeps_all else outcome.failed
+        if choice.limit is not None:
+            records = records[: choice.limit]
+        return [result.to_dict() for result in records]
 
-    def _push(self, context: Context, outcome: TagOutcome) -> None:
-        """Both XComs, for the paths where the task fails and no return value would be pushed."""
+    def _summary(
+        self,
+        outcome: TagOutcome,
+        choice: ReturnChoice,
+        results_file: ResultsFile | None,
+        returned: list[dict[str, Any]] | None,
+    ) -> dict[str, Any]:
+        reason = choice.reason
+        if choice.limit is not None and len(outcome.failed) > choice.limit:
+            reason += f"; {len(outcome.failed):,} failed, the first {choice.limit:,} returned"
+        return {
+            **outcome.summary.to_dict(),
+            "failed_by_code": failure_counts(outcome.failed),
+            "return_records": choice.mode,
+            "return_records_reason": reason,
+            "records_returned": 0 if returned is None else len(returned),
+            "results_path": results_file.url if results_file else None,
+            "results_lines": results_file.lines if results_file else None,
+        }
+
+    def _push(
+        self, context: Context, outcome: TagOutcome, choice: ReturnChoice, results_file: ResultsFile | None
+    ) -> list[dict[str, Any]] | None:
+        """The summary XCom; and return_value too on the paths where the task fails (returned otherwise)."""
+        returned = self._returned(outcome, choice) if self.do_xcom_push else None
         ti = context["ti"]
-        ti.xcom_push(key=SUMMARY_KEY, value=self._summary(outcome))
-        if self.do_xcom_push:
-            ti.xcom_push(key=RETURN_KEY, value=outcome.to_dicts())
+        ti.xcom_push(key=SUMMARY_KEY, value=self._summary(outcome, choice, results_file, returned))
+        return returned
+
+    def _push_failing(
+        self, context: Context, outcome: TagOutcome, choice: ReturnChoice, results_file: ResultsFile | None
+    ) -> None:
+        returned = self._push(context, outcome, choice, results_file)
+        if returned is not None:
+            context["ti"].xcom_push(key=RETURN_KEY, value=returned)
 
     def _log_summary(self, outcome: TagOutcome) -> None:
         summary = outcome.summary
@@ -200,16 +304,17 @@ class BiginTagsOperator(BaseOperator):
             summary.retries,
         )
 
-    def _finish(self, context: Context, outcome: TagOutcome) -> list[dict[str, Any]]:
+    def _finish(
+        self, context: Context, outcome: TagOutcome, choice: ReturnChoice, results_file: ResultsFile | None
+    ) -> list[dict[str, Any]] | None:
         self._log_summary(outcome)
         failed = outcome.failed
         if failed and self.on_partial_failure == FAIL:
-            self._push(context, outcome)
+            self._push_failing(context, outcome, choice, results_file)
             raise partial_failure_error(failed, outcome.summary.requested)
         if failed and self.on_partial_failure == WARN:
             self.log.warning("%s", describe_failures(failed, outcome.summary.requested))
-        context["ti"].xcom_push(key=SUMMARY_KEY, value=self._summary(outcome))
-        return outcome.to_dicts()
+        return self._push(context, outcome, choice, results_file)
 
     @staticmethod
     def _raise_for_task(error: BiginError) -> NoReturn:
@@ -244,9 +349,21 @@ class RemoveTagsOperator(BiginTagsOperator):
     :param request_retries: re-sends of one call after a transient failure (5xx, 429, dropped
         connection); default 5. Task-level ``retries`` still apply on top.
     :param request_retry_max_seconds: stop re-sending one call after this many seconds; default 300.
-    :return: one dict per distinct id in input order: ``id``, ``status`` ("success" or "error"), ``code``,
-        ``message``, ``details``. A second XCom, key ``summary``, holds ``action``, ``module``, ``tags``,
-        ``requested``, ``succeeded``, ``failed``, ``failed_by_code``, ``api_calls``, ``retries``, ``dry_run``.
+    :param return_records: what ``return_value`` holds: ``"all"`` (every record), ``"failed"`` (the records
+        that did not succeed), ``"none"``, or ``"auto"`` (default): every record up to 20,000 records, above
+        that only the failed ones (at most 20,000), with a WARNING. An XCom passes through the Execution API,
+        whose 5-second timeout a 100,000-record value misses. (templated)
+    :param results_path: an object storage URL (``file://``, ``s3://``, ``gs://`` ...) that receives every
+        record's outcome as JSON Lines, one ``return_value``-shaped dict a line, written as calls settle; ids
+        never sent get a ``NOT_ATTEMPTED`` line. (templated: ``".../{{ run_id }}.jsonl"``)
+    :return: per ``return_records``, dicts in input order: ``id``, ``status`` ("success" or "error"),
+        ``code``, ``message``, ``details``. A second XCom, key ``summary``, holds ``action``, ``module``,
+        ``tags``, ``requested``, ``succeeded``, ``failed``, ``failed_by_code``, ``api_calls``, ``retries``,
+        ``dry_run``, ``return_records`` (the choice applied), ``return_records_reason``,
+        ``records_returned``, ``results_path`` and ``results_lines``.
+
+    A literal list in ``record_ids`` is used as it is, not rendered id by id; for large lists, pass the
+    upstream task's XComArg (``find.output``) rather than a literal.
 
     .. code-block:: python
 
@@ -284,7 +401,10 @@ class AddTagsOperator(BiginTagsOperator):
     :param max_concurrency: calls in flight at once.
     :param request_retries: re-sends of one call after a transient failure; default 5.
     :param request_retry_max_seconds: stop re-sending one call after this many seconds; default 300.
-    :return: one dict per distinct id in input order (``id``, ``status``, ``code``, ``message``,
+    :param return_records: ``"auto"`` (default), ``"all"``, ``"failed"`` or ``"none"``, as for
+        RemoveTagsOperator. (templated)
+    :param results_path: an object storage URL receiving every record's outcome as JSON Lines. (templated)
+    :return: per ``return_records``, dicts in input order (``id``, ``status``, ``code``, ``message``,
         ``details``); the ``summary`` XCom as RemoveTagsOperator's.
 
     .. code-block:: python

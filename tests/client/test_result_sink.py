@@ -63,6 +63,20 @@ def test_every_id_reaches_the_sink_once_and_only_failures_stay(
     assert all("Old" not in tags for tags in _tags(bigin_sandbox, ids))
 
 
+def test_keep_all_keeps_every_result_in_input_order_beside_the_sink(
+    bigin_sandbox, make_client: MakeClient
+) -> None:
+    ids = _records_with(bigin_sandbox, 25, ["Old"])
+    sink = Collect()
+    client = make_client(bigin_sandbox, max_ids_per_call=4)
+
+    outcome = client.run(client.plan("remove_tags", "Contacts", ids, ["Old"]), sink=sink, keep_all=True)
+
+    assert outcome.all_results
+    assert [result.id for result in outcome.results] == ids
+    assert sorted(result.id for result in sink.results) == sorted(ids)
+
+
 def test_with_several_tag_groups_a_record_reaches_the_sink_once_its_groups_all_settled(
     bigin_sandbox, make_client: MakeClient
 ) -> None:

@@ -17,10 +17,11 @@ ARGS: dict[str, Any] = {"module": "Contacts", "record_ids": ["1"], "tag_names": 
 @pytest.mark.parametrize("operator", [RemoveTagsOperator, AddTagsOperator])
 def test_both_operators_share_the_base_and_its_template_fields(operator: type[BiginTagsOperator]) -> None:
     assert issubclass(operator, BiginTagsOperator)
-    assert operator.template_fields == ("module", "record_ids", "tag_names")
+    fields = ("module", "record_ids", "tag_names", "return_records", "results_path")
+    assert operator.template_fields == fields
     assert operator.ui_color
     doc = operator.__doc__ or ""
-    for name in ("module", "record_ids", "tag_names"):
+    for name in fields:
         assert f":param {name}:" in doc
     assert "(templated)" in doc
     assert ":return:" in doc
