@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import countOf
 from typing import Any, TypeVar, cast
 
 from airflow_provider_bigin.client.calls import ApiRequest
@@ -199,6 +200,84 @@ def parse_record_results(
     if shared is None:
         shared = SharedValues()
     data = payload.get("data") if isinstance(payload, Mapping) else None
+    if type(data) is list:
+        results = _results_of_named_entries(data, ids_sent, shared)
+        if results is not None:
+            return results
+    return _results_of_any_entries(data, ids_sent, shared)
+
+
+def _results_of_named_entries(
+    data: list[Any], ids_sent: Sequence[str], shared: SharedValues
+) -> dict[str, RecordResult] | None:
+    """The results when every entry is a dict naming an id that was sent, as in a real reply; else None.
+
+    One pass over the entries. An entry that says what the last plain one said (the same status, code and
+    message, and details of the id alone or of the id and the same tag names, all plain strings) reuses the
+    values that one became; any other goes through `_entry_result`. None leaves the reply to
+    `_results_of_any_entries`, which places id-less entries by position or says what is wrong: every result
+    made here is the one it would make.
+    """
+    sent = dict(zip(ids_sent, ids_sent, strict=False))  # ids_sent's own strings, for the results
+    results: dict[str, RecordResult] = {}
+    compact = RecordResult._compact
+    # The last plain entry: what it said, the size of its details (0: none seen yet) and its tag list.
+    said_status = said_code = said_message = ""
+    said_size, said_tags = 0, None
+    # What it became.
+    status = code = message = ""
+    stored: dict[str, Any] | _TagsOnly | None = None
+    details: Any
+    entry_id: Any
+    for entry in data:
+        if type(entry) is not dict:
+            return None
+        details = entry.get("details")
+        entry_id = details.get("id") if type(details) is dict else None
+        plain_id = type(entry_id) is str  # then details is a dict holding it
+        if not plain_id and (entry_id := _entry_id(entry)) is None:
+            return None
+        record_id = sent.get(entry_id)
+        if record_id is None:
+            return None
+        raw_status, raw_code, raw_message = entry.get("status"), entry.get("code"), entry.get("message")
+        if (
+            plain_id
+            and len(details) == said_size
+            and raw_status == said_status
+            and raw_code == said_code
+            and raw_message == said_message
+            and type(raw_status) is str
+            and type(raw_code) is str
+            and type(raw_message) is str
+            and (said_size == 1 or _same_tags(details.get("tags"), said_tags))
+        ):
+            result = compact(record_id, status, code, message, stored)
+        else:
+            result = _entry_result(entry, record_id, shared)
+            said_size = 0
+            if type(raw_status) is str and type(raw_code) is str and type(raw_message) is str:
+                said_status, said_code, said_message = raw_status, raw_code, raw_message
+                status, code, message, stored = result.status, result.code, result.message, result._details
+                if stored is None:
+                    said_size = 1
+                elif type(stored) is tuple:
+                    said_size, said_tags = 2, details["tags"]
+        previous = results.setdefault(record_id, result)
+        if previous is not result and previous.ok and not result.ok:
+            results[record_id] = result
+    return results
+
+
+def _same_tags(tags: Any, known: Any) -> bool:
+    """True when `tags` is a list of plain strings equal to `known` (one of them)."""
+    return type(tags) is list and tags == known and countOf(map(type, tags), str) == len(tags)
+
+
+def _results_of_any_entries(
+    data: Any, ids_sent: Sequence[str], shared: SharedValues
+) -> dict[str, RecordResult]:
+    """Any reply: entries placed by id or by position, or UnexpectedResponseError saying why they cannot."""
     if not isinstance(data, list) or not all(isinstance(entry, Mapping) for entry in data):
         raise UnexpectedResponseError("The reply has no data[] list of records, so no record can be settled.")
     sent = {record_id: record_id for record_id in ids_sent}
