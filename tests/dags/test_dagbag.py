@@ -21,6 +21,7 @@ def test_every_example_dag_file_imports_without_errors(airflow_db: Path) -> None
     assert bag.import_errors == {}
     assert set(bag.dag_ids) == {
         "example_bigin_data_quality",
+        "example_bigin_large_run",
         "example_bigin_remove_tags",
         "example_bigin_taskflow",
     }
