@@ -232,3 +232,32 @@ def test_a_list_with_a_template_in_it_is_still_rendered(
 
     assert [entry["id"] for entry in result.xcom("templated_ids")] == [first, second]
     assert bigin_sandbox.tags("Contacts", first) == ["Keep"]
+
+
+CAPPED_BODY = """
+with DAG("bigin_auto_capped", schedule=None, start_date=START) as dag:
+    RemoveTagsOperator(
+        task_id="capped",
+        module="Contacts",
+        record_ids=[f"2445013{n:012d}" for n in range(900_000_000, 900_000_000 + __COUNT__)],
+        tag_names=["Bulk"],
+        on_partial_failure="ignore",
+    )
+"""
+
+
+@pytest.mark.slow
+def test_auto_returns_at_most_the_threshold_of_failures_and_says_how_many_there_were(
+    run_dag: Any, operator_env: dict[str, str]
+) -> None:
+    count = AUTO_ALL_UP_TO + 1  # ids no record has: every one fails
+
+    result = run_dag(dag_source(CAPPED_BODY, count=count), "bigin_auto_capped", env=operator_env)
+
+    returned = result.xcom("capped")
+    assert len(returned) == AUTO_ALL_UP_TO
+    assert {entry["code"] for entry in returned} == {"INVALID_DATA"}
+    summary = result.xcom("capped", key="summary")
+    assert summary["failed"] == count
+    assert summary["records_returned"] == AUTO_ALL_UP_TO
+    assert f"{count:,} failed, the first {AUTO_ALL_UP_TO:,} returned" in summary["return_records_reason"]
