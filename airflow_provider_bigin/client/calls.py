@@ -40,8 +40,15 @@ def encode_query(params: Mapping[str, str | list[str]]) -> str:
     pieces = []
     for name, value in params.items():
         items = value if isinstance(value, list) else [value]
-        pieces.append(f"{quote(name, safe='')}={','.join(quote(item, safe='') for item in items)}")
+        pieces.append(f"{quote(name, safe='')}={_encoded_list(items)}")
     return "&".join(pieces)
+
+
+def _encoded_list(items: list[str]) -> str:
+    """Items percent-encoded and comma-joined; 500 record ids, digits only, need no encoding item by item."""
+    if (digits := "".join(items)).isascii() and digits.isdigit():
+        return ",".join(items)
+    return ",".join(quote(item, safe="") for item in items)
 
 
 def write_scope(module: str) -> str:

@@ -40,3 +40,9 @@ def test_encoded_query_survives_requests_url_preparation() -> None:
         "POST", "http://127.0.0.1/x?" + encode_query({"tag_names": ["a b", "c,"]})
     ).prepare()
     assert urlsplit(prepared.url).query == "tag_names=a%20b,c%2C"
+
+
+def test_lists_of_digit_ids_and_of_other_items_encode_alike() -> None:
+    assert encode_query({"ids": ["2445013000000402006", "7", ""]}) == "ids=2445013000000402006,7,"
+    # Digits of other scripts, and commas inside an item, are still encoded.
+    assert encode_query({"ids": ["\u0663", "1"], "x": ["1,2"]}) == "ids=%D9%A3,1&x=1%2C2"
