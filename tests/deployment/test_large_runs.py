@@ -24,13 +24,11 @@ import pytest
 
 from airflow_provider_bigin.sandbox import Sandbox
 from benchmarks.seeding import (
-    ADD_CHUNK,
     EMPTY_SEED,
     FIRST_SERIAL,
     ID_PREFIX,
     KEPT_TAG,
     add_bench_records,
-    bench_records,
     record_ids,
 )
 from tests.deployment.airflow_deployment import AirflowDeployment
@@ -178,10 +176,10 @@ def dag_source(body: str, *, dag_id: str, count: int, **values: str) -> str:
 
 
 def retag(sandbox: Sandbox, count: int) -> None:
-    """Every benchmark record carries TAG (and KEPT_TAG) again: the next run has ``count`` changes to make."""
-    records = bench_records(count, (TAG,))
-    for start in range(0, count, ADD_CHUNK):
-        sandbox.add_records(MODULE, records[start : start + ADD_CHUNK])
+    """Every benchmark record carries TAG (and KEPT_TAG) again: the next run has ``count`` changes to make.
+
+    Adding a record whose id exists replaces it, tags included."""
+    add_bench_records(sandbox, MODULE, count, (TAG,))
 
 
 def tag_sets(sandbox: Sandbox) -> dict[frozenset[str], int]:
