@@ -66,7 +66,7 @@ with DAG(
         retries=2,
     )
 
-    @task
+    @task(multiple_outputs=False)  # one XCom for the report, not one per key of the returned dict
     def read_results(summary: dict[str, Any], failed: list[dict[str, Any]]) -> dict[str, Any]:
         """Read the file back line by line (it may hold millions): counts per status and code."""
         statuses: Counter[str] = Counter()

@@ -37,5 +37,6 @@ def test_every_outcome_goes_to_the_file_and_the_downstream_task_reads_it_back(
         "statuses": {"success": len(tagged)},
         "codes": {"SUCCESS": len(tagged)},
     }
+    assert result.xcom_keys("read_results") == {"return_value"}
     summary = result.xcom("untag_all", key="summary")
     assert (summary["results_lines"], summary["records_returned"]) == (len(tagged), 0)
