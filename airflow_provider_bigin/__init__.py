@@ -36,6 +36,16 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {"integration-name": "Zoho Bigin", "python-modules": ["airflow_provider_bigin.operators.tags"]},
         ],
+        # The bigin:// asset scheme: Airflow normalises and checks every such URI with the handler, and the
+        # OpenLineage provider turns such assets into datasets with the converter.
+        "asset-uris": [
+            {
+                "schemes": ["bigin"],
+                "handler": "airflow_provider_bigin.lineage.uris.sanitize_uri",
+                "factory": "airflow_provider_bigin.lineage.assets.bigin_asset",
+                "to_openlineage_converter": "airflow_provider_bigin.lineage.openlineage.convert_asset",
+            }
+        ],
         "connection-types": [
             {
                 "connection-type": form.CONN_TYPE,
