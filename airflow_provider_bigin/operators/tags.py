@@ -39,8 +39,9 @@ if TYPE_CHECKING:
     import jinja2
     from airflow.sdk import Context
 
-    from airflow_provider_bigin.client import BatchReport, RecordResult, TagOutcome, TagPlan
+    from airflow_provider_bigin.client import BatchReport, BiginClient, RecordResult, TagOutcome, TagPlan
     from airflow_provider_bigin.hooks.bigin import BiginHook
+    from airflow_provider_bigin.lineage.uris import ModuleRef
     from airflow_provider_bigin.operators.results_file import ResultsFile
 
 #: XCom key of the run's summary; the per-record results are the return value.
@@ -82,6 +83,9 @@ class BiginTagsOperator(BaseOperator):
     action: ClassVar[str]
     template_fields: Sequence[str] = ("module", "record_ids", "tag_names", "return_records", "results_path")
     ui_color = "#cfeedd"
+    #: The module this run changes and its figures, kept for OpenLineage, which asks after execute.
+    _lineage_ref: ModuleRef | None = None
+    _lineage_figures: dict[str, Any] | None = None
 
     def __init__(
         self,
@@ -166,6 +170,7 @@ class BiginTagsOperator(BaseOperator):
                     "sent. Check the upstream query, or raise max_records if this many changes are meant."
                 )
             client = self.hook.get_conn()
+            self._check_outlets(plan.module, client)
         except BiginError as error:
             self._raise_for_task(error)
         self.log.info(
@@ -281,6 +286,7 @@ class BiginTagsOperator(BaseOperator):
         returned = self._returned(outcome, choice) if self.do_xcom_push else None
         ti = context["ti"]
         ti.xcom_push(key=SUMMARY_KEY, value=self._summary(outcome, choice, results_file, returned))
+        self._record_lineage(context, outcome)
         return returned
 
     def _push_failing(
@@ -315,6 +321,50 @@ class BiginTagsOperator(BaseOperator):
         if failed and self.on_partial_failure == WARN:
             self.log.warning("%s", describe_failures(failed, outcome.summary.requested))
         return self._push(context, outcome, choice, results_file)
+
+    # --- assets and lineage ----------------------------------------------------------------------------
+
+    def _check_outlets(self, module: str, client: BiginClient) -> None:
+        """Refuse, before any call, a bigin:// outlet naming another module or host than this run's."""
+        from airflow_provider_bigin.lineage.uris import ModuleRef, api_host  # noqa: PLC0415
+        from airflow_provider_bigin.operators.outlets import check_outlets  # noqa: PLC0415
+
+        ref = ModuleRef(api_host(client.data_center.api_domain), module)
+        check_outlets(self.outlets, ref)
+        self._lineage_ref = ref
+
+    def _record_lineage(self, context: Context, outcome: TagOutcome) -> None:
+        """The figures on this run's outlet events, and kept for OpenLineage."""
+        from airflow_provider_bigin.lineage.uris import ModuleRef, api_host  # noqa: PLC0415
+        from airflow_provider_bigin.operators import outlets  # noqa: PLC0415
+
+        if self._lineage_ref is None:  # no ids, so no client yet: the connection still names the host
+            if not outlets.takes_events(self.outlets):
+                return
+            try:
+                api_domain = self.hook.get_conn().data_center.api_domain
+            except BiginError as error:
+                self.log.warning("No asset event figures or lineage for this run: %s", error.message)
+                return
+            self._lineage_ref = ModuleRef(api_host(api_domain), outcome.summary.module)
+        self._lineage_figures = outlets.event_extra(outcome.summary.to_dict())
+        outlets.record_outlet_events(
+            context["outlet_events"], self.outlets, self._lineage_ref, self._lineage_figures
+        )
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """The module as the output dataset, with the run's figures (OpenLineage calls this after execute)."""
+        from airflow.providers.openlineage.extractors import OperatorLineage  # noqa: PLC0415
+
+        from airflow_provider_bigin.lineage.openlineage import tag_lineage  # noqa: PLC0415
+
+        if self._lineage_ref is None:
+            return OperatorLineage()
+        return tag_lineage(self._lineage_ref, self._lineage_figures)
+
+    def get_openlineage_facets_on_failure(self, task_instance: Any) -> Any:
+        """As on complete: a failed run still reports what it did before it failed, when it got that far."""
+        return self.get_openlineage_facets_on_complete(task_instance)
 
     @staticmethod
     def _raise_for_task(error: BiginError) -> NoReturn:
