@@ -27,6 +27,16 @@ class BenchConditions:
     fanout_tasks: int  # task processes starting together on one connection
     import_repeats: int  # fresh interpreters per import measurement (the median is reported)
     memory_ids: int  # ids in the memory scenario
+    operator_sizes: tuple[int, ...]  # N of the operator runs, under dag.test() and in a deployment
+    defaults_size: (
+        int  # in the deployment, the operator with its defaults runs `defaults_runs` times at this N
+    )
+    defaults_runs: int
+    # return_records="all" from this N on runs on common-io's object-storage XCom backend, not the default
+    # one: on the default one a million records' return value (197 MB) costs GBs in every process and fails.
+    object_storage_all_from: int
+    zoho_latency_ms: float  # the Zoho-like profile: this latency ...
+    zoho_size: int  # ... at this N, with the same concurrency cap
     module: str = "Contacts"
     tags: tuple[str, ...] = ("Newsletter", "Marketing")  # removed in every run; each record also keeps "VIP"
 
@@ -59,6 +69,12 @@ FULL = BenchConditions(
     fanout_tasks=30,
     import_repeats=5,
     memory_ids=1_000_000,
+    operator_sizes=(10_000, 100_000, 1_000_000),
+    defaults_size=100_000,
+    defaults_runs=5,
+    object_storage_all_from=1_000_000,
+    zoho_latency_ms=250.0,
+    zoho_size=100_000,
 )
 
 QUICK = BenchConditions(
@@ -72,4 +88,10 @@ QUICK = BenchConditions(
     fanout_tasks=6,
     import_repeats=1,
     memory_ids=20_000,
+    operator_sizes=(1_200,),
+    defaults_size=1_200,
+    defaults_runs=2,
+    object_storage_all_from=1_200,
+    zoho_latency_ms=10.0,
+    zoho_size=5_000,
 )

@@ -252,8 +252,12 @@ def _progress_line(run: WayRun) -> str:
 
 
 def run_tag_removal(
-    conditions: BenchConditions, *, progress: Callable[[str], None] = print
+    conditions: BenchConditions,
+    *,
+    progress: Callable[[str], None] = print,
+    ways: tuple[str, ...] = tuple(WAYS),
 ) -> TagRemovalResult:
+    """Every way in `ways` at every N, and the bare calls and the sandbox's time per call beside them."""
     largest = max(conditions.sizes)
     seed = bench_seed(conditions.module, largest, conditions.tags)
     all_ids = record_ids(largest)
@@ -275,14 +279,15 @@ def run_tag_removal(
             for _ in range(conditions.repeats):  # (a) and (c) take turns, so that noise hits both alike
                 bare[size].append(_run_bare(sb, conditions, ids))
                 progress(f"  N={size:>7,} bare calls {bare[size][-1]:8.2f} s")
-                for run in (
-                    _run_client(sb, conditions, ids, Path(token_root)),
-                    _run_http_hook(sb, conditions, ids),
-                ):
-                    runs.append(run)
-                    progress(_progress_line(run))
-            runs.append(_run_loop(sb, conditions, ids))
-            progress(_progress_line(runs[-1]))
+                if "a" in ways:
+                    runs.append(_run_client(sb, conditions, ids, Path(token_root)))
+                    progress(_progress_line(runs[-1]))
+                if "c" in ways:
+                    runs.append(_run_http_hook(sb, conditions, ids))
+                    progress(_progress_line(runs[-1]))
+            if "b" in ways:
+                runs.append(_run_loop(sb, conditions, ids))
+                progress(_progress_line(runs[-1]))
     return TagRemovalResult(
         conditions=conditions,
         runs=tuple(runs),
