@@ -20,7 +20,11 @@ What it shows:
   call;
 - one `RemoveTagsOperator` per rule through dynamic task mapping (`expand_kwargs`), each returning every
   record's outcome and a `summary` XCom;
-- a report that reads the summaries, and fails the run if any rule did not finish cleanly.
+- a report that reads the summaries, and fails the run if any rule did not finish cleanly;
+- **assets and lineage**: each tag task adds the asset of the module it changed (`bigin://{host}/Contacts`)
+  to the alias in its outlets, with its figures as the event's extra, so that a DAG scheduled on that asset
+  (`example_bigin_tag_changes`) runs after it; with OpenLineage installed, the rule queries report the
+  mirror tables as inputs and the tag tasks the module as output.
 
 Connections: `bigin_default` (Bigin) and `bigin_warehouse` (here SQLite: the queries use SQLite's date
 functions). Trigger with `{"dry_run": true}` to plan every rule without writing to Bigin. `make demo` runs
@@ -36,9 +40,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pendulum
+from airflow.providers.common.compat.lineage.entities import Table
 from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator, SQLTableCheckOperator
 from airflow.sdk import DAG, Param, TriggerRule, XComArg, get_current_context, task
 
+from airflow_provider_bigin.lineage.assets import bigin_asset_alias
 from airflow_provider_bigin.operators.tags import RemoveTagsOperator
 
 log = logging.getLogger(__name__)
@@ -89,6 +95,14 @@ RULES = (
     Rule("closed_lost", "Pipelines", "Follow-up", "bigin_deals", "r.stage = 'Closed Lost'"),
 )
 MIRROR_TABLES = ("bigin_contacts", "bigin_deals")
+# What the rule queries read, for OpenLineage: SQLite's hook reports no tables itself (a warehouse whose hook
+# supports OpenLineage, such as Postgres or Snowflake, reports them from the SQL and these are not used).
+WAREHOUSE_TABLES = [
+    Table(cluster="sqlite://bigin_warehouse", database="main", name=name)
+    for name in (*MIRROR_TABLES, "bigin_record_tags", "email_bounces")
+]
+#: Each tag task adds here the asset of the module it changed: the rules span Contacts and Pipelines.
+TAG_CHANGES = bigin_asset_alias("example_bigin_data_quality_tag_changes")
 
 with DAG(
     dag_id="example_bigin_data_quality",
@@ -133,6 +147,7 @@ with DAG(
         task_id="find_rule_breakers",
         conn_id=WAREHOUSE,
         map_index_template="{{ task.parameters['tag'] }}",
+        inlets=WAREHOUSE_TABLES,
     ).expand_kwargs(
         [{"sql": rule.query(), "parameters": {"module": rule.module, "tag": rule.tag}} for rule in RULES]
     )
@@ -167,6 +182,7 @@ with DAG(
         task_id="remove_tags",
         on_partial_failure="fail",
         map_index_template="{{ task.module }}: {{ task.tag_names | join(', ') }}",
+        outlets=[TAG_CHANGES],
     ).expand_kwargs(removals)
 
     @task(trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS)
