@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from benchmarks.conditions import BenchConditions
 from benchmarks.fanout import FanoutResult, FanoutRun
 from benchmarks.import_cost import ImportCostResult
-from benchmarks.memory import MemoryResult
+from benchmarks.markdown_table import NONE, plural, ratio_text, seconds_text, table_header, table_row, whole
+from benchmarks.memory import MemoryResult, MemoryScenario
+from benchmarks.operator_report import operator_section, zoho_section
+from benchmarks.operator_runs import OperatorResult
 from benchmarks.tag_removal import WAYS, TagRemovalResult, WayRun
-from benchmarks.targets import TargetCheck, mb
-
-NONE = "-"
+from benchmarks.target_check import TargetCheck, mb
 
 
 @dataclass(frozen=True)
@@ -34,59 +35,28 @@ class BenchResults:
     tag_removal: TagRemovalResult
     fanout: FanoutResult
     imports: ImportCostResult
-    memory: MemoryResult
+    memory: MemoryScenario
+    operators: OperatorResult
+    zoho: TagRemovalResult
     targets: list[TargetCheck]
     wall_seconds: float
 
 
-def _row(*cells: object) -> str:
-    return "| " + " | ".join(str(cell) for cell in cells) + " |"
-
-
-def _header(*titles: str, align: str = "") -> list[str]:
-    """A table header; `align` has an "l" (text) or "r" (figures) per column, figures by default."""
-    marks = {"l": "---", "r": "--:"}
-    return [_row(*titles), "|" + "|".join(marks[a] for a in align.ljust(len(titles), "r")) + "|"]
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
-
-
-def _int(value: float) -> str:
-    return f"{round(value):,}"
-
-
-def _seconds(value: float) -> str:
-    if value >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.2f}" if value >= 1 else f"{value:.3f}"
-
-
-def _ratio(value: float, base: float) -> str:
-    if base == 0:
-        return NONE
-    ratio = value / base
-    if ratio >= 100:
-        return f"{ratio:,.0f}x"
-    return f"{ratio:.1f}x" if ratio >= 10 else f"{ratio:.2f}x"
-
-
 def _way_row(run: WayRun, base: WayRun) -> str:
-    seconds = _seconds(run.seconds)
+    seconds = seconds_text(run.seconds)
     if run.extrapolated:
         seconds += f" (extrapolated from {run.sample:,})"
-    return _row(
+    return table_row(
         f"{run.size:,}",
         f"({run.way}) {WAYS[run.way]}",
         f"{run.calls:,}",
         run.token_grants,
         f"{run.credits:,}",
         seconds,
-        _int(run.records_per_second),
-        _ratio(run.calls, base.calls),
-        _ratio(run.credits, base.credits),
-        _ratio(run.seconds, base.seconds),
+        whole(run.records_per_second),
+        ratio_text(run.calls, base.calls),
+        ratio_text(run.credits, base.credits),
+        ratio_text(run.seconds, base.seconds),
     )
 
 
@@ -98,41 +68,41 @@ def _bound_rows(result: TagRemovalResult, size: int) -> list[str]:
     service_bound = result.service_bound_seconds(size)
     bare = result.bare_median(size)
     return [
-        _row(
+        table_row(
             f"{size:,}",
             "floor: ceil(N/500) calls, latency-bound time",
             f"{calls:,}",
             NONE,
             NONE,
-            _seconds(latency_bound),
-            _int(size / latency_bound),
-            f"(a) = {_ratio(base.calls, calls)}",
+            seconds_text(latency_bound),
+            whole(size / latency_bound),
+            f"(a) = {ratio_text(base.calls, calls)}",
             NONE,
-            f"(a) = {_ratio(base.seconds, latency_bound)}",
+            f"(a) = {ratio_text(base.seconds, latency_bound)}",
         ),
-        _row(
+        table_row(
             f"{size:,}",
             f"bare: the floor's calls, {conditions.max_concurrency} at a time, replies unparsed",
             f"{calls:,}",
             NONE,
             NONE,
-            _seconds(bare),
-            _int(size / bare),
+            seconds_text(bare),
+            whole(size / bare),
             NONE,
             NONE,
-            f"(a) = {_ratio(base.seconds, bare)}",
+            f"(a) = {ratio_text(base.seconds, bare)}",
         ),
-        _row(
+        table_row(
             f"{size:,}",
             "sandbox-bound: calls x its time per call",
             f"{calls:,}",
             NONE,
             NONE,
-            _seconds(service_bound),
-            _int(size / service_bound),
+            seconds_text(service_bound),
+            whole(size / service_bound),
             NONE,
             NONE,
-            f"(a) = {_ratio(base.seconds, service_bound)}",
+            f"(a) = {ratio_text(base.seconds, service_bound)}",
         ),
     ]
 
@@ -141,7 +111,7 @@ def _tag_removal(result: TagRemovalResult) -> list[str]:
     conditions = result.conditions
     largest = max(conditions.sizes)
     lines = ["## 1. Removing tags from N records", ""]
-    lines += _header(
+    lines += table_header(
         "N",
         "way",
         "calls",
@@ -159,7 +129,7 @@ def _tag_removal(result: TagRemovalResult) -> list[str]:
         lines += [_way_row(result.run(way, size), base) for way in WAYS]
         lines += _bound_rows(result, size)
     lines += ["", "(a) in detail, and the times of every repeat of (a) and (c) (the median is above):", ""]
-    lines += _header(
+    lines += table_header(
         "N",
         "429s from the cap (re-sent)",
         "retries",
@@ -173,15 +143,15 @@ def _tag_removal(result: TagRemovalResult) -> list[str]:
     for size in conditions.sizes:
         repeats = result.repeats("a", size)
         lines.append(
-            _row(
+            table_row(
                 f"{size:,}",
                 sum(run.rejected for run in repeats),
                 sum(run.retries for run in repeats),
                 sum(run.failed for run in repeats),
                 max(run.max_concurrency_seen for run in repeats),
-                _seconds(result.run("a", size).cpu_seconds),
-                ", ".join(_seconds(run.seconds) for run in repeats),
-                ", ".join(_seconds(run.seconds) for run in result.repeats("c", size)),
+                seconds_text(result.run("a", size).cpu_seconds),
+                ", ".join(seconds_text(run.seconds) for run in repeats),
+                ", ".join(seconds_text(run.seconds) for run in result.repeats("c", size)),
             )
         )
     smallest_calls = conditions.floor_calls(min(conditions.sizes))
@@ -192,7 +162,7 @@ def _tag_removal(result: TagRemovalResult) -> list[str]:
         "",
         f"- Latency-bound time = ceil(calls / {conditions.max_concurrency}) x {conditions.latency_ms:g} ms. "
         f"It is the target's ceil(N/500) x latency / concurrency when the calls fill whole rounds of "
-        f"{conditions.max_concurrency}; a partial round ({_plural(smallest_calls, 'call')} at "
+        f"{conditions.max_concurrency}; a partial round ({plural(smallest_calls, 'call')} at "
         f"{min(conditions.sizes):,} ids) still takes one round trip, so it counts as one.",
         "- Sandbox-bound time = calls x the median time the sandbox took to answer one call sent alone at "
         f"zero latency, measured just before each N's runs ({service}; loopback round trip included). The "
@@ -208,7 +178,7 @@ def _tag_removal(result: TagRemovalResult) -> list[str]:
         "call x N) are exact by construction.",
         f"- (c) ran for real at every N: {conditions.floor_calls(largest):,} sequential calls at "
         f"{largest:,}.",
-        f"- (a) and (c) ran {_plural(conditions.repeats, 'time')} at each N, taking turns; the tables show "
+        f"- (a) and (c) ran {plural(conditions.repeats, 'time')} at each N, taking turns; the tables show "
         "the run of median time. Each run starts cold: its one token grant is in its time.",
         "- Credits follow the sandbox's model of Zoho's: 1 per single-record call; per bulk tag call, 1 per "
         "50 records, at most 10.",
@@ -218,7 +188,7 @@ def _tag_removal(result: TagRemovalResult) -> list[str]:
 
 def _fanout_row(run: FanoutRun, label: str) -> str:
     errors = ", ".join(f"{count} {name}" for name, count in run.errors) or "none"
-    return _row(
+    return table_row(
         label,
         run.tasks,
         run.token_grants,
@@ -226,13 +196,13 @@ def _fanout_row(run: FanoutRun, label: str) -> str:
         f"{run.failed_tasks} ({errors})",
         run.api_calls,
         run.rejected,
-        _seconds(run.seconds),
+        seconds_text(run.seconds),
     )
 
 
 def _fanout(result: FanoutResult) -> list[str]:
     lines = ["## 2. Fan-out: task processes on one connection, starting together", ""]
-    lines += _header(
+    lines += table_header(
         "way",
         "tasks",
         "token grants",
@@ -266,42 +236,63 @@ def _imports(result: ImportCostResult) -> list[str]:
         f"{result.sdk_seconds * 1000:,.0f} ms on this machine.",
         "",
     ]
-    lines += _header(
+    lines += table_header(
         "module", "adds (median)", "modules loaded", "HTTP or client modules loaded", align="lrrl"
     )
     for cost in result.costs.values():
         heavy = ", ".join(cost.heavy_loaded) or "none"
-        lines.append(_row(f"`{cost.target}`", f"{cost.seconds * 1000:.1f} ms", cost.modules, heavy))
+        lines.append(table_row(f"`{cost.target}`", f"{cost.seconds * 1000:.1f} ms", cost.modules, heavy))
     lines += ["", f"The operator module costs {result.bigin_to_http:.2f}x what HttpOperator's module adds."]
     return lines
 
 
-def _memory(result: MemoryResult) -> list[str]:
-    lines = [f"## 4. Memory: the client removing tags from {result.ids:,} records", ""]
-    lines += _header(
-        "peak RSS", "after imports", "ids in a list", "added by the run", "results", "API calls", "seconds"
+def _memory_row(result: MemoryResult) -> str:
+    return table_row(
+        "a sink (JSON Lines on disk); only the failed kept" if result.sink else "every result kept",
+        f"{mb(result.peak_mib):.0f} MB",
+        f"{mb(result.imported_mib):.0f} MB",
+        f"{mb(result.before_mib):.0f} MB",
+        f"{mb(result.run_mib):.0f} MB",
+        f"{result.bytes_per_record:.0f}",
+        f"{result.results:,} ({result.succeeded:,} succeeded)",
+        NONE if result.lines is None else f"{result.lines:,}",
+        f"{result.api_calls:,}",
+        seconds_text(result.seconds),
+    )
+
+
+def _memory(result: MemoryScenario) -> list[str]:
+    ids = result.without_sink.ids
+    lines = [f"## 4. Memory: the client removing tags from {ids:,} records", ""]
+    lines += table_header(
+        "results",
+        "peak RSS",
+        "after imports",
+        "ids in a list",
+        "added by the run",
+        "B per record",
+        "results held",
+        "lines written",
+        "API calls",
+        "seconds",
+        align="l",
     )
     lines += [
-        _row(
-            f"{mb(result.peak_mib):.0f} MB",
-            f"{mb(result.imported_mib):.0f} MB",
-            f"{mb(result.before_mib):.0f} MB",
-            f"{mb(result.run_mib):.0f} MB",
-            f"{result.results:,} ({result.succeeded:,} succeeded)",
-            f"{result.api_calls:,}",
-            _seconds(result.seconds),
-        ),
+        _memory_row(result.without_sink),
+        _memory_row(result.with_sink),
         "",
         "- A child process of its own; peak (VmHWM) and the others (VmRSS) from `/proc/self/status`; MB are "
-        f"10^6 bytes. The sandbox, in another process, holds {result.ids:,} real records, so every reply "
-        "entry is a full SUCCESS with the record's tag list.",
+        f"10^6 bytes. The sandbox, in another process, holds {ids:,} real records, so every reply "
+        "entry is a full SUCCESS with the record's tag list. B per record: added by the run / N.",
+        "- With a sink the client hands each settled call's results to it and keeps only the failed ones; "
+        "this sink writes them as JSON Lines to a local file, as an operator's results_path does.",
     ]
     return lines
 
 
 def _targets(targets: list[TargetCheck]) -> list[str]:
-    lines = ["## Targets", "", *_header("target", "measured", "met", align="lll")]
-    lines += [_row(check.target, check.measured, "yes" if check.met else "**no**") for check in targets]
+    lines = ["## Targets", "", *table_header("target", "measured", "met", align="lll")]
+    lines += [table_row(check.target, check.measured, "yes" if check.met else "**no**") for check in targets]
     missed = [check for check in targets if not check.met]
     if missed:
         lines += ["", "Missed:", ""]
@@ -317,7 +308,7 @@ def _preamble(results: BenchResults) -> list[str]:
         "# Benchmarks",
         "",
         f"Generated by `make bench` (`{command}`) on {env.date}, from commit {env.revision}, in "
-        f"{_seconds(results.wall_seconds)} s. Do not edit by hand.",
+        f"{seconds_text(results.wall_seconds)} s. Do not edit by hand.",
         "",
         f"Machine: {env.cpus} CPUs, {env.platform}; Python {env.python}; Airflow {env.airflow}; "
         f"apache-airflow-providers-http {env.http_provider}. The machine is shared and noisy: the counts are "
@@ -344,6 +335,8 @@ def render(results: BenchResults) -> str:
         _fanout(results.fanout),
         _imports(results.imports),
         _memory(results.memory),
+        operator_section(results.operators),
+        zoho_section(results.zoho, results.tag_removal),
     ):
         lines += [*section, ""]
     return "\n".join(lines).rstrip() + "\n"
@@ -358,8 +351,8 @@ def headline(results: BenchResults) -> list[str]:
     for way in WAYS:
         run = result.run(way, size)
         lines.append(
-            f"N={size:,} ({way}): {run.calls:,} calls, {run.credits:,} credits, {_seconds(run.seconds)} s "
-            f"({_ratio(run.seconds, base.seconds)} the time of (a))"
+            f"N={size:,} ({way}): {run.calls:,} calls, {run.credits:,} credits, "
+            f"{seconds_text(run.seconds)} s ({ratio_text(run.seconds, base.seconds)} the time of (a))"
         )
     for check in results.targets:
         lines.append(f"target {'met' if check.met else 'MISSED'}: {check.target}: {check.measured}")

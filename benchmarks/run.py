@@ -1,7 +1,8 @@
 """`python -m benchmarks.run [--quick] [--output PATH]`: every scenario in one run, then RESULTS.md.
 
-The full run (N up to 100,000, 50 ms latency, a cap of 10) rewrites benchmarks/RESULTS.md. The quick run is
-the same code at toy sizes and 2 ms latency, for CI; it writes a report only where --output says.
+The full run (N up to 100,000 for the ways side by side, a million for memory and the operator in Airflow,
+50 ms latency, a cap of 10; 250 ms for the Zoho-like profile) rewrites benchmarks/RESULTS.md. The quick run is
+the same code at toy sizes and low latency, for CI; it writes a report only where --output says.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from pathlib import Path
 from benchmarks.conditions import FULL, QUICK, BenchConditions
 from benchmarks.fanout import run_fanout
 from benchmarks.import_cost import run_import_cost
-from benchmarks.memory import run_memory
+from benchmarks.operator_runs import run_operators
 from benchmarks.report import BenchResults, Environment, headline, render
 from benchmarks.tag_removal import run_tag_removal
 from benchmarks.targets import check_all
+from benchmarks.zoho_profile import run_zoho_profile
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_PATH = REPO_ROOT / "benchmarks" / "RESULTS.md"
@@ -70,12 +72,16 @@ def run_all(conditions: BenchConditions, *, progress: Callable[[str], None] = pr
         os.environ.setdefault("AIRFLOW_HOME", home)
         progress(f"1. removing tags ({conditions.name}: N = {', '.join(f'{n:,}' for n in conditions.sizes)})")
         tag_removal = run_tag_removal(conditions, progress=progress)
+        progress(f"6. a Zoho-like profile: {conditions.zoho_latency_ms:g} ms at N = {conditions.zoho_size:,}")
+        zoho = run_zoho_profile(conditions, progress=progress)
         progress(f"2. fan-out of {conditions.fanout_tasks} task processes")
         fanout = run_fanout(conditions, progress=progress)
         progress(f"3. import cost (median of {conditions.import_repeats})")
         imports = run_import_cost(conditions.import_repeats, progress=progress)
-        progress(f"4. memory at {conditions.memory_ids:,} ids")
-        memory = run_memory(conditions, progress=progress)
+        sizes = ", ".join(f"{n:,}" for n in conditions.operator_sizes)
+        progress(f"5. the operator in Airflow, N = {sizes}; 4. memory at {conditions.memory_ids:,} ids")
+        operators = run_operators(conditions, progress=progress)
+        memory = operators.memory()
     return BenchResults(
         conditions=conditions,
         environment=environment(),
@@ -83,7 +89,11 @@ def run_all(conditions: BenchConditions, *, progress: Callable[[str], None] = pr
         fanout=fanout,
         imports=imports,
         memory=memory,
-        targets=check_all(tag_removal, fanout, imports, memory),
+        operators=operators,
+        zoho=zoho,
+        targets=check_all(
+            tag_removal, fanout=fanout, imports=imports, memory=memory, operators=operators, zoho=zoho
+        ),
         wall_seconds=time.perf_counter() - started,
     )
 
