@@ -2,9 +2,10 @@
 
 Without a sink every result is kept and the outcome lists one per id in input order. With one, each id
 chunk's results go to the sink once every tag group of that chunk has settled, and only counts and the
-failed results stay (unless asked to keep all): a million records then cost their counts. Ids whose calls never ran reach the sink as
-NOT_ATTEMPTED when the run ends, so the sink always receives exactly one result per id. If the sink itself
-fails, the results it could not take are kept instead, whatever their status, and the failure is reported.
+failed results stay (unless asked to keep all): a million records then cost their counts. Ids whose calls
+never ran reach the sink as NOT_ATTEMPTED when the run ends, so the sink always receives exactly one result
+per id. If the sink itself fails, the results it could not take are kept instead, whatever their status,
+and the failure is reported.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ import pickle
 
 import pytest
 
+from airflow_provider_bigin.client.assembly import not_attempted
 from airflow_provider_bigin.client.replies import SharedValues, parse_record_results
 from airflow_provider_bigin.client.results import RecordResult
-from airflow_provider_bigin.client.assembly import not_attempted
 
 
 def _reply(ids: list[str], tags: list[str]) -> dict[str, object]:

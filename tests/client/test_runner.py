@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from airflow_provider_bigin.client.assembly import combine_group_results, dry_run_outcome
 from airflow_provider_bigin.client.plan import build_plan
 from airflow_provider_bigin.client.results import RecordResult
-from airflow_provider_bigin.client.assembly import combine_group_results, dry_run_outcome
 
 
 def test_dry_run_outcome_lists_every_record_and_counts_nothing() -> None:
