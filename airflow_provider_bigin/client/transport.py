@@ -46,9 +46,10 @@ class _Session(requests.Session):
     CPython does; elsewhere, and for requests that bring their own settings, requests reads as it always does.
     """
 
-    # The environment last seen and the settings read under it, replaced together (threads share them). A
-    # class default, so that a copy made by pickle (which keeps only requests' own attributes) starts afresh.
-    _read: tuple[dict[Any, Any] | None, dict[Any, Any]] = (None, {})
+    def __init__(self) -> None:
+        super().__init__()
+        # The environment last seen and the settings read under it, replaced together (threads share them).
+        self._read: tuple[dict[Any, Any] | None, dict[Any, Any]] = (None, {})
 
     def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
         environ = getattr(os.environ, "_data", None)

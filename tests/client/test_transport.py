@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 from typing import Any
 
 import pytest
@@ -86,9 +85,3 @@ def test_settings_given_with_a_request_are_merged_as_requests_merges_them(
     # What a caller gets is its own: changing it changes no later request's settings.
     _settings(session, API)["proxies"]["https"] = "http://changed:1"
     assert _settings(session, API)["proxies"]["https"] == "http://proxy:3128"
-
-
-def test_a_pickled_session_still_reads_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy:3128")
-    session = pickle.loads(pickle.dumps(new_session(10)))  # noqa: S301  # our own session
-    assert _settings(session, API) == _as_requests_reads(session, API)
