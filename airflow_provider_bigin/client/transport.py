@@ -48,8 +48,8 @@ class _Session(requests.Session):
 
     def __init__(self) -> None:
         super().__init__()
-        # The environment last seen and the settings read under it, replaced together (threads share them).
-        self._read: tuple[dict[Any, Any] | None, dict[Any, Any]] = (None, {})
+        self._environ_seen: dict[Any, Any] | None = None
+        self._settings_by_host: dict[Any, Any] = {}
 
     def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
         environ = getattr(os.environ, "_data", None)
@@ -62,9 +62,9 @@ class _Session(requests.Session):
             or not _PROXIES_FROM_ENVIRONMENT_ONLY
         ):
             return super().merge_environment_settings(url, proxies, stream, verify, cert)
-        seen, by_host = self._read
-        if environ != seen:
-            seen, by_host = self._read = (dict(environ), {})
+        if environ != self._environ_seen:
+            self._environ_seen = dict(environ)
+            self._settings_by_host.clear()
         try:
             key = (
                 urlsplit(url)[:2],
@@ -74,11 +74,13 @@ class _Session(requests.Session):
                 self.verify,
                 self.cert,
             )
-            settings = by_host.get(key)
+            settings = self._settings_by_host.get(key)
         except TypeError:  # a setting that cannot be a key (a list for cert): read as requests does
             return super().merge_environment_settings(url, proxies, stream, verify, cert)
         if settings is None:
-            settings = by_host[key] = super().merge_environment_settings(url, {}, None, None, None)
+            settings = self._settings_by_host[key] = super().merge_environment_settings(
+                url, {}, None, None, None
+            )
         return {**settings, "proxies": dict(settings["proxies"])}
 
 
