@@ -7,11 +7,8 @@ other retry is the caller's (retrying.py).
 
 from __future__ import annotations
 
-import os
 import threading
-import urllib.request
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -29,64 +26,9 @@ AUTH_SCHEME = "Zoho-oauthtoken"
 USER_AGENT = "airflow-provider-bigin"
 
 
-# True on Linux and other POSIX systems; macOS and Windows also read system proxy settings.
-_PROXIES_FROM_ENVIRONMENT_ONLY = urllib.request.getproxies is urllib.request.getproxies_environment and (
-    urllib.request.proxy_bypass is getattr(urllib.request, "proxy_bypass_environment", None)
-)
-
-
-class _Session(requests.Session):
-    """A Session that reads the environment's proxy and CA bundle settings once per host, not per request.
-
-    requests reads them anew for every request: four passes over os.environ, each entry decoded, which in an
-    Airflow worker (or a Kubernetes pod, one variable per service) costs more than the rest of preparing a
-    500-id call. Kept per scheme and host, and dropped when the environment or the session's own settings
-    change, the settings are the ones requests would have found. Only where proxies come from the
-    environment alone (not macOS's or Windows's system settings) and os.environ keeps its data where
-    CPython does; elsewhere, and for requests that bring their own settings, requests reads as it always does.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._environ_seen: dict[Any, Any] | None = None
-        self._settings_by_host: dict[Any, Any] = {}
-
-    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
-        environ = getattr(os.environ, "_data", None)
-        if (
-            proxies
-            or stream is not None
-            or verify is not None
-            or cert is not None
-            or type(environ) is not dict
-            or not _PROXIES_FROM_ENVIRONMENT_ONLY
-        ):
-            return super().merge_environment_settings(url, proxies, stream, verify, cert)
-        if environ != self._environ_seen:
-            self._environ_seen = dict(environ)
-            self._settings_by_host.clear()
-        try:
-            key = (
-                urlsplit(url)[:2],
-                self.trust_env,
-                tuple(self.proxies.items()),
-                self.stream,
-                self.verify,
-                self.cert,
-            )
-            settings = self._settings_by_host.get(key)
-        except TypeError:  # a setting that cannot be a key (a list for cert): read as requests does
-            return super().merge_environment_settings(url, proxies, stream, verify, cert)
-        if settings is None:
-            settings = self._settings_by_host[key] = super().merge_environment_settings(
-                url, {}, None, None, None
-            )
-        return {**settings, "proxies": dict(settings["proxies"])}
-
-
 def new_session(concurrency: int) -> requests.Session:
     """A session whose pool holds a connection per concurrent call, and that never retries on its own."""
-    session = _Session()
+    session = requests.Session()
     adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(concurrency, 2), max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
