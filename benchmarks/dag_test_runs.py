@@ -100,6 +100,7 @@ def _figures(
         records_returned=consumer.get("records"),
         summary=consumer.get("summary"),
         xcom_bytes=reply["xcom_bytes"],
+        ids_xcom_bytes=reply["ids_xcom_bytes"],
         results_lines=count_lines(results) if planned.variant == RESULTS_PATH_VARIANT else None,
         api_calls=setting.remove_calls(),
         runner_mib=reply["peak_kib"] / MIB,

@@ -14,6 +14,7 @@ from typing import Any
 
 from benchmarks.operator_dag import (
     CONSUME_TASK,
+    PRODUCE_TASK,
     REMOVE_TASK,
     RESULTS_PATH_VARIANT,
     VARIANTS,
@@ -102,6 +103,7 @@ class OperatorDeployment:
         )
         peaks = self._watcher.by_task_instance(remove["id"]) if self._watcher else None
         consumer_peaks = self._watcher.by_task_instance(consume["id"]) if self._watcher else None
+        upstream = self._watcher.by_task_instance(tis[PRODUCE_TASK]["id"]) if self._watcher else None
         api_kib = max(peaks.api_kib if peaks else 0, consumer_peaks.api_kib if consumer_peaks else 0)
         sizes = xcom_bytes(self.home / "airflow.db", dag, run_id)
         state = str(remove["state"])
@@ -127,6 +129,8 @@ class OperatorDeployment:
             api_server_mib=_mib(api_kib),
             supervisor_start_mib=_mib(peaks.supervisor_start_kib if peaks else None),
             api_server_start_mib=_mib(peaks.api_start_kib if peaks else None),
+            upstream_api_server_mib=_mib(upstream.api_kib if upstream else None),
+            ids_xcom_bytes=sizes.get((PRODUCE_TASK, "return_value"), 0),
             xcom_backend=self.xcom_backend,
             error="" if state == "success" else failure_reason(self._task_log(dag, run_id, REMOVE_TASK)),
             consumer_error=(

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.operator_dag import CONSUME_TASK, REMOVE_TASK
+from benchmarks.operator_dag import CONSUME_TASK, PRODUCE_TASK, REMOVE_TASK
 from benchmarks.process_peaks import reset_peak, status_kib
 from benchmarks.xcom_table import xcom_bytes
 
@@ -56,6 +56,7 @@ def _run(dag: Any, dag_id: str, ids: int, label: str) -> dict[str, Any]:
         "tasks": tasks,
         "consumer": _consumer_value(dag_id, dag_run.run_id),
         "xcom_bytes": {key: size for (task, key), size in sizes.items() if task == REMOVE_TASK},
+        "ids_xcom_bytes": sizes.get((PRODUCE_TASK, "return_value"), 0),
         "peak_kib": peak_kib,
     }
 

@@ -45,6 +45,8 @@ class OperatorRun:
     api_server_mib: float | None = None  # the API server while it and the downstream task ran
     supervisor_start_mib: float | None = None  # their RSS when the task started (what earlier runs left)
     api_server_start_mib: float | None = None
+    upstream_api_server_mib: float | None = None  # the API server while the upstream task pushed the ids
+    ids_xcom_bytes: int = 0  # the upstream task's return value (the ids) in the XCom table
     xcom_backend: str = "default"
     error: str = ""  # why the task failed, from its log
     consumer_error: str = ""  # why the downstream task failed, from its log

@@ -105,7 +105,35 @@ def check_results_path_memory(result: OperatorResult) -> TargetCheck:
         if mib is None or mb(mib) > PROCESS_LIMIT_MB
     ]
     why = "; ".join(over)
+    api = run.api_server_mib
+    if api is not None and mb(api) > PROCESS_LIMIT_MB:
+        why += _api_server_cause(result, run)
     return TargetCheck(target, measured, not over, why)
+
+
+def _api_server_cause(result: OperatorResult, run: OperatorRun) -> str:
+    """What the API server carried besides the operator's own XComs, from the figures of the runs."""
+    own = sum(run.xcom_bytes.values())
+    cause = (
+        f". The operator's own XComs are {own:,} B; the API server also carries the upstream task's "
+        f"{run.size:,} ids ({run.ids_xcom_bytes / 1e6:,.0f} MB of JSON in the XCom table), which the "
+        "operator task pulls through it"
+    )
+    if run.upstream_api_server_mib is not None:
+        cause += f": it reached {mb(run.upstream_api_server_mib):,.0f} MB while the upstream task pushed them"
+    if run.api_server_start_mib is not None:
+        cause += f", and held {mb(run.api_server_start_mib):,.0f} MB when the operator task started"
+    files = [
+        other
+        for other in result.runs
+        if other.mode == DEPLOYMENT and other.size == run.size and other.xcom_backend != run.xcom_backend
+    ]
+    if files and files[0].api_server_mib is not None:
+        cause += (
+            f". With the {files[0].xcom_backend} XCom backend, which keeps the ids in files too, the API "
+            f"server peaked at {mb(files[0].api_server_mib):,.0f} MB at the same N"
+        )
+    return cause
 
 
 def check_operators(result: OperatorResult) -> list[TargetCheck]:

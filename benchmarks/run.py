@@ -8,6 +8,7 @@ the same code at toy sizes and low latency, for CI; it writes a report only wher
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import platform
@@ -63,9 +64,18 @@ def environment() -> Environment:
     )
 
 
+def _moved_during_run(measured: Environment) -> Environment:
+    """The environment at the start; its revision says so when the source changed before the end."""
+    now = source_revision()
+    if now == measured.revision:
+        return measured
+    return dataclasses.replace(measured, revision=f"{measured.revision} (at the end: {now})")
+
+
 def run_all(conditions: BenchConditions, *, progress: Callable[[str], None] = print) -> BenchResults:
     """Every scenario, one after the other, so that none competes with another for the CPUs."""
     started = time.perf_counter()
+    measured = environment()  # the code measured is the code at the start
     logging.getLogger("airflow_provider_bigin").setLevel(logging.WARNING)  # progress lines say enough
     # Airflow (HttpHook, the import probes) reads its home once: give it a throw-away one.
     with tempfile.TemporaryDirectory(prefix="bigin-bench-airflow-home-") as home:
@@ -84,7 +94,7 @@ def run_all(conditions: BenchConditions, *, progress: Callable[[str], None] = pr
         memory = operators.memory()
     return BenchResults(
         conditions=conditions,
-        environment=environment(),
+        environment=_moved_during_run(measured),
         tag_removal=tag_removal,
         fanout=fanout,
         imports=imports,

@@ -119,6 +119,7 @@ def test_every_operator_run_succeeds_with_its_consumer_in_the_floor_of_calls(res
         assert run.api_calls == math.ceil(run.size / 500), run
         assert run.summary is not None
         assert (run.summary["requested"], run.summary["succeeded"]) == (run.size, run.size)
+        assert run.ids_xcom_bytes > 0  # the upstream task's ids went through XCom
         assert run.execute_seconds is not None
         assert run.push_seconds is not None
         assert run.pull_seconds is not None
@@ -173,6 +174,7 @@ def test_deployment_runs_report_every_process_peak(results: BenchResults) -> Non
             assert run.runner_mib, run
             assert run.supervisor_mib, run
             assert run.api_server_mib, run
+            assert run.upstream_api_server_mib, run
         else:  # one process under dag.test()
             assert run.supervisor_mib is None
             assert run.api_server_mib is None
