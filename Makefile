@@ -26,7 +26,7 @@ help:
 	@echo "make demo        run the example DAG against the bundled sandbox, offline"
 	@echo "make test        run the whole test suite (AIRFLOW_VERSION=$(OLDEST_AIRFLOW) for the oldest line)"
 	@echo "make lint        ruff (with Airflow's AIR rules), mypy --strict and the import-linter contracts"
-	@echo "make bench       calls, grants, credits, time and memory against the sandbox; rewrites benchmarks/RESULTS.md (4-7 min)"
+	@echo "make bench       calls, grants, credits, time and memory against the sandbox; rewrites benchmarks/RESULTS.md (about 20 min)"
 	@echo "make bench-quick every benchmark scenario at toy sizes (what CI runs)"
 	@echo "make soak        200,000 ids under the soak fault profile, with token expiry and a forced lock-out"
 	@echo "make integration a real Airflow deployment (scheduler, API server, DAG processor) runs a mapped DAG"
