@@ -6,7 +6,7 @@ from benchmarks.markdown_table import NONE, plural, ratio_text, seconds_text, ta
 from benchmarks.memory import MemoryResult
 from benchmarks.operator_dag import VARIANTS
 from benchmarks.operator_figures import DAG_TEST, DEPLOYMENT, OperatorRun
-from benchmarks.operator_runs import DEFAULTS_VARIANT, OperatorResult
+from benchmarks.operator_runs import DEFAULTS_VARIANT, OWN_PROCESS_FROM, RUN_ORDER, OperatorResult
 from benchmarks.operator_setting import DEFAULT_BACKEND, OBJECT_STORAGE_THRESHOLD
 from benchmarks.tag_removal import TagRemovalResult
 from benchmarks.target_check import mb
@@ -186,6 +186,11 @@ def operator_section(result: OperatorResult) -> list[str]:
         "(under task runner). Deployment: `airflow api-server`, `airflow scheduler` (LocalExecutor) and "
         "`airflow dag-processor`, each a process tree of its own; every XCom goes task runner -> supervisor "
         "(the LocalExecutor worker) -> the API server's execution API (default 5 s timeout) -> SQLite.",
+        f'- Order: each N\'s runs go {", ".join(RUN_ORDER)}, "all" last as it leaves the most resident; '
+        f'in the deployment the default-backend "all" runs come after every other run. Under dag.test() '
+        f"the runs of one N below {OWN_PROCESS_FROM:,} ids share a child process (Airflow's start-up paid "
+        "once), so a run's peak includes what the runs before it there left; from that N on, each run has "
+        "a fresh child.",
         "- execute s: the operator's execute(), timed by a thin subclass in the DAG file; push s: from its "
         "end to the task's end date (serialising and sending return_value, then the final state); task s: "
         "the task's start to end date. The downstream pull is its `xcom_pull` of both keys, timed inside it.",
