@@ -201,7 +201,11 @@ class BiginTagsOperator(BaseOperator):
         return ResultsFile(self.results_path)
 
     def _run(
-        self, client: Any, plan: TagPlan, choice: ReturnChoice, results_file: ResultsFile | None
+        self,
+        client: BiginClient | None,
+        plan: TagPlan,
+        choice: ReturnChoice,
+        results_file: ResultsFile | None,
     ) -> TagOutcome:
         """The run, its results streamed to the file (or dropped) unless return_value needs them all."""
         from airflow_provider_bigin.client.assembly import dry_run_outcome  # noqa: PLC0415
@@ -210,14 +214,14 @@ class BiginTagsOperator(BaseOperator):
             if client is None:
                 return dry_run_outcome(plan)
             sink = None if choice.keeps_all else _discard
-            return client.run(plan, on_batch=self._log_batch, sink=sink)  # type: ignore[no-any-return]
+            return client.run(plan, on_batch=self._log_batch, sink=sink)
         with results_file:
             if client is None:
                 outcome = dry_run_outcome(plan)
                 results_file(outcome.results)
                 return outcome
             try:
-                return client.run(  # type: ignore[no-any-return]
+                return client.run(
                     plan, on_batch=self._log_batch, sink=results_file, keep_all=choice.keeps_all
                 )
             finally:
