@@ -81,7 +81,7 @@ class OutcomeAssembler:
         )
         return TagOutcome(results=results, summary=summary, all_results=self._keep_all)
 
-    # --- with a sink ----------------------------------------------------------------------------------
+    # --- per id chunk: every tag group of the same ids, with a sink or without ---------------------------
 
     def _chunk_batches(self, chunk: int) -> list[PlannedBatch]:
         first = chunk * self._groups  # plan_batches lays out every chunk's groups side by side
@@ -122,27 +122,17 @@ class OutcomeAssembler:
                 return
         self._kept[chunk] = results
 
-    # --- without one ----------------------------------------------------------------------------------
-
     def _all_results(self) -> tuple[RecordResult, ...]:
-        """One result per id, in input order; `_finished` is emptied on the way (it may hold a million)."""
-        plan, finished = self._plan, self._finished
-        if self._groups == 1:
-            # One tag group: each id is in exactly one call, and the calls follow the input order.
-            collected: list[RecordResult] = []
-            for batch in plan.batches:
-                answered = finished.pop(batch.index, None) or {}
-                tags = batch.tags
-                collected.extend(answered.get(rid) or not_attempted(rid, tags) for rid in batch.ids)
-            return tuple(collected)
-        per_id: dict[str, list[tuple[tuple[str, ...], RecordResult | None]]] = {i: [] for i in plan.ids}
-        for batch in plan.batches:
-            batch_results = finished.get(batch.index)
-            for record_id in batch.ids:
-                per_id[record_id].append(
-                    (batch.tags, batch_results.get(record_id) if batch_results else None)
-                )
-        return tuple(combine_group_results(record_id, per_id[record_id]) for record_id in plan.ids)
+        """One result per id, in input order, chunk by chunk; `_finished` is emptied on the way."""
+        finished, collected = self._finished, []
+        for chunk in range(len(self._plan.batches) // self._groups if self._groups else 0):
+            groups = {
+                batch.tag_group: finished.pop(batch.index)
+                for batch in self._chunk_batches(chunk)
+                if batch.index in finished
+            }
+            collected.extend(self._chunk_results(chunk, groups))
+        return tuple(collected)
 
 
 def not_attempted(record_id: str, tags: Sequence[str]) -> RecordResult:
