@@ -111,12 +111,29 @@ class RateLimitedError(TransientError):
         self.retry_after_seconds = retry_after_seconds
 
 
+class ReplyTooLargeError(UnexpectedResponseError):
+    """A reply grew past its size cap (counted after decompression) and was refused unread."""
+
+
 class ServerError(TransientError):
     """HTTP 5xx from Zoho."""
 
 
 class TransportError(TransientError):
     """The request did not get a reply: connection refused or dropped, or a timeout."""
+
+
+class HostUnreachableError(TransportError):
+    """The host could not be reached at all (refused, not resolved, TLS failure, connect timeout).
+
+    Nothing was sent, so nothing can have applied; a run that meets it starts no further calls. `host` and
+    `cause` say where and why.
+    """
+
+    def __init__(self, message: str, *, host: str, cause: str) -> None:
+        super().__init__(message)
+        self.host = host
+        self.cause = cause
 
 
 class ResultsSinkError(BiginError):
