@@ -15,15 +15,20 @@ from requests.adapters import HTTPAdapter
 
 from airflow_provider_bigin.client.calls import ApiRequest
 from airflow_provider_bigin.client.datacenters import DataCenter, api_domain_for_token
+from airflow_provider_bigin.client.exchange import request_failure
 from airflow_provider_bigin.client.replies import ApiReply, is_invalid_token, reply_or_error
 from airflow_provider_bigin.client.tokens.grant import AccessToken
 from airflow_provider_bigin.client.tokens.source import TokenSource
-from airflow_provider_bigin.errors import InvalidTokenError, TransportError
+from airflow_provider_bigin.errors import InvalidTokenError
 
 # https://www.bigin.com/developer/docs/apis/v2/remove-tags.html ("Zoho-oauthtoken", not "Bearer";
 # docs/zoho-facts.md, section 1)
 AUTH_SCHEME = "Zoho-oauthtoken"
 USER_AGENT = "airflow-provider-bigin"
+UNREACHABLE_ADVICE = (
+    "Check the network (a firewall or HTTPS_PROXY), and that the connection's data_center or api_domain "
+    "names the Bigin account's data centre."
+)
 
 
 def new_session(concurrency: int) -> requests.Session:
@@ -96,11 +101,13 @@ class Transport:
                 timeout=self._timeout,
                 allow_redirects=False,  # a redirect must not carry the token to another host
             )
-        except requests.Timeout:
-            raise TransportError(f"Bigin did not answer {request.method} {request.path} in time.") from None
         except requests.RequestException as exc:
-            raise TransportError(
-                f"No reply from Bigin to {request.method} {request.path} ({type(exc).__name__})."
+            raise request_failure(
+                exc,
+                service="Bigin",
+                url=base,
+                what=f"{request.method} {request.path}",
+                advice=UNREACHABLE_ADVICE,
             ) from None
 
     def send(self, request: ApiRequest, counters: Counters, *, retry: bool = False) -> ApiReply:

@@ -15,13 +15,13 @@ from typing import Any
 
 import requests
 
+from airflow_provider_bigin.client.exchange import request_failure
 from airflow_provider_bigin.errors import (
     InvalidClientError,
     RateLimitedError,
     RevokedRefreshTokenError,
     ServerError,
     TokenRequestError,
-    TransportError,
     UnexpectedResponseError,
 )
 
@@ -178,12 +178,14 @@ def request_access_token(
     }
     try:
         response = session.post(url, data=form, timeout=timeout, allow_redirects=False)
-    except requests.Timeout:
-        raise TransportError(f"Zoho Accounts at {accounts_url} did not answer in time.") from None
     except requests.RequestException as exc:
-        raise TransportError(
-            f"Could not reach Zoho Accounts at {accounts_url} ({type(exc).__name__}); check the network "
-            "and the connection's data_center or accounts_url."
+        raise request_failure(
+            exc,
+            service="Zoho Accounts",
+            url=url,
+            what=f"POST {TOKEN_PATH}",
+            advice="Check the network (a firewall or HTTPS_PROXY) and the connection's data_center or "
+            "accounts_url.",
         ) from None
     if response.status_code == 429:
         raise RateLimitedError(f"Zoho Accounts at {accounts_url} answered 429.", http_status=429)
