@@ -2,7 +2,10 @@
 
 Ids arrive in many shapes: a list from Python, a comma-separated or JSON string from a template, the rows of a
 SQL query. They all become a list of digit strings in first-seen order, duplicates merged. Floats are refused:
-a 19-digit Bigin id does not survive a float. Errors name the position of the offending value, never the list.
+a 19-digit Bigin id does not survive a float. So are values no Bigin id or tag can be (an id starting with 0
+or longer than 25 digits, a tag name with a control character or longer than 100 characters; see
+docs/zoho-facts.md, section 7), so that a wrong input costs no call. Errors name the position of the first bad
+value and how many were bad, never the list; a value nested too deep is refused, never a RecursionError.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import json
 import logging
 import numbers
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import reprlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
@@ -28,19 +32,50 @@ MODULE_ALIASES: dict[str, str] = {"companies": "Accounts", "deals": "Pipelines"}
 
 _DIGITS = re.compile(r"[0-9]+")
 _ID_SEPARATORS = re.compile(r"[\s,;]+")
+# Bigin ids are numbers of 19 digits in practice (docs/zoho-facts.md, sections 4 and 7): a number's digits
+# never start with 0, and 25 leaves room for longer ids while refusing a pasted phone list or a hash.
+MAX_ID_DIGITS = 25
+_ID_LIMIT = 10**MAX_ID_DIGITS  # the smallest int of more than MAX_ID_DIGITS digits
+# Zoho CRM caps tag names at 25 characters, Bigin publishes no limit (docs/zoho-facts.md, section 7): 100
+# refuses only what no tag can be, such as a whole paragraph pasted in.
+MAX_TAG_NAME_LENGTH = 100
+# C0 controls (CR, LF, tab, NUL...), DEL and C1 controls: never part of a tag name one can type.
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
 _MAX_SHOWN = 40
+# For values repr() cannot show: nested deeper than the recursion limit, or ints past str()'s digit limit.
+_BOUNDED_REPR = reprlib.Repr()
+_BOUNDED_REPR.maxlevel, _BOUNDED_REPR.maxlist, _BOUNDED_REPR.maxtuple = 3, 3, 3
 
 
 def _show(value: Any) -> str:
-    """A short repr for messages: a bad value among thousands must not flood the log."""
-    text = repr(value)
+    """A short repr for messages: a bad value among thousands must not flood the log, nor crash it."""
+    try:
+        text = repr(value)
+    except Exception:  # RecursionError, ValueError (int too long for str), a broken __repr__
+        try:
+            text = _BOUNDED_REPR.repr(value)
+        except Exception:
+            text = f"<{type(value).__name__}>"  # an int of thousands of digits: the message says how many
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+
+
+def _with_count(error: InvalidInputError, bad: int, total: int, what: str) -> InvalidInputError:
+    """The first bad value's error, saying how many of the values were bad (when there were several)."""
+    if total == 1:
+        return error
+    if bad == 1:
+        tail = f"1 of {total:,} {what} is refused."
+    else:
+        tail = f"{bad:,} of {total:,} {what} are refused; the first is shown."
+    return InvalidInputError(f"{error.message} {tail}")
 
 
 def _parse_list_literal(text: str, what: str) -> Any:
     """A JSON array, or the Python repr of a list that a non-native Jinja template renders."""
     try:
         return json.loads(text)
+    except RecursionError:
+        raise InvalidInputError(f"{what} nests too deep to be a list of values: {_show(text)}") from None
     except ValueError:
         pass
     try:
@@ -60,19 +95,38 @@ def _id_from_scalar(item: Any, where: str) -> str:
             "pass ids as strings (in SQL, cast the id column to text)."
         )
     if isinstance(item, numbers.Integral):
-        if int(item) <= 0:
+        number = int(item)
+        if number <= 0:
             raise InvalidInputError(f"{where} is {_show(item)}: record ids are positive numbers.")
-        return str(int(item))
+        if number >= _ID_LIMIT:
+            raise InvalidInputError(f"{where} is {_show(item)}: {_too_long(number.bit_length())}")
+        return str(number)
     if isinstance(item, Decimal):
         if item.is_finite() and item == item.to_integral_value() and item > 0:
+            if item >= _ID_LIMIT:  # before int(): Decimal("1e99999999") would take a gigabyte
+                raise InvalidInputError(f"{where} is {_show(item)}: {_too_long(None)}")
             return str(int(item))
         raise InvalidInputError(f"{where} is {_show(item)}, not a whole positive number.")
     if isinstance(item, str):
         text = item.strip()
-        if _DIGITS.fullmatch(text):
-            return text
-        raise InvalidInputError(f"{where} is {_show(item)}: a record id is a string of digits.")
+        if not _DIGITS.fullmatch(text):
+            raise InvalidInputError(f"{where} is {_show(item)}: a record id is a string of digits.")
+        if text[0] == "0":
+            raise InvalidInputError(
+                f"{where} is {_show(item)}: a record id is a number and never starts with 0 "
+                "(Bigin's have 19 digits); was a zero-padded column or a phone number passed?"
+            )
+        if len(text) > MAX_ID_DIGITS:
+            raise InvalidInputError(f"{where} is {_show(item)} ({len(text)} digits): {_too_long(None)}")
+        return text
     raise InvalidInputError(f"{where} is a {type(item).__name__} ({_show(item)}), not a record id.")
+
+
+def _too_long(bits: int | None) -> str:
+    about = ""
+    if bits is not None and bits > 4 * MAX_ID_DIGITS:  # too many digits to show: say about how many
+        about = f"about {int(bits * 0.30103) + 1} digits, "
+    return f"{about}longer than a record id can be (at most {MAX_ID_DIGITS} digits; Bigin's have 19)."
 
 
 def _id_from_row(item: Any, where: str) -> str:
@@ -105,14 +159,31 @@ def _dedupe(values: Iterable[str]) -> list[str]:
 
 
 def _dedupe_list(ids: list[str]) -> list[str]:
-    """`ids` itself when it holds no duplicate, else its first-seen order without them."""
+    """`ids` itself when it holds no duplicate, else its first-seen order without them.
+
+    Also refuses ids that start with 0, which the fast path lets through: digit strings sort "0..." first,
+    so one look at the smallest id (free in the sorted copy) replaces a test per id.
+    """
     if len(ids) >= _SORTED_CHECK_FROM:
         ordered = sorted(ids)
+        _refuse_leading_zeros(ids, ordered[0])
         unique = all(a != b for a, b in pairwise(ordered))
         del ordered
         if unique:
             return ids
+    elif ids:
+        _refuse_leading_zeros(ids, min(ids))
     return list(dict.fromkeys(ids))
+
+
+def _refuse_leading_zeros(ids: list[str], smallest: str) -> None:
+    if smallest[0] != "0":
+        return
+    first = next(index for index, text in enumerate(ids) if text[0] == "0")
+    try:
+        _id_from_scalar(ids[first], f"record_ids[{first}]")
+    except InvalidInputError as error:
+        raise _with_count(error, sum(text[0] == "0" for text in ids), len(ids), "record ids") from None
 
 
 def normalise_record_ids(value: Any) -> list[str]:
@@ -133,10 +204,28 @@ def normalise_record_ids(value: Any) -> list[str]:
         if text.startswith(("[", "(")):
             return _ids_from_items(_parse_list_literal(text, "record_ids"))
         pieces = [piece for piece in _ID_SEPARATORS.split(text) if piece]
-        return _dedupe(
-            _id_from_scalar(piece, f"record_ids item {index}") for index, piece in enumerate(pieces)
-        )
+        return _dedupe(_checked(pieces, _id_from_scalar, "record_ids item {}", "record ids"))
     return _ids_from_items(value)
+
+
+def _checked(values: list[Any], check: Callable[[Any, str], str], where: str, what: str) -> list[str]:
+    """`check` applied to every value; the first refusal is raised with the count of refused values."""
+    checked: list[str] = []
+    for index, value in enumerate(values):
+        try:
+            checked.append(check(value, where.format(index)))
+        except InvalidInputError as error:
+            bad = 1 + sum(not _passes(check, later) for later in values[index + 1 :])
+            raise _with_count(error, bad, len(values), what) from None
+    return checked
+
+
+def _passes(check: Callable[[Any, str], str], value: Any) -> bool:
+    try:
+        check(value, "")
+    except InvalidInputError:
+        return False
+    return True
 
 
 def _ids_from_items(items: Any) -> list[str]:
@@ -146,20 +235,27 @@ def _ids_from_items(items: Any) -> list[str]:
     if isinstance(items, Iterable) and not isinstance(items, (str, bytes, bytearray)):
         ids: list[str] = []
         append = ids.append
-        for index, item in enumerate(items):
+        longest, limit = MAX_ID_DIGITS, _ID_LIMIT  # locals: a global lookup per id shows in the figures
+        remaining = iter(items)
+        for index, item in enumerate(remaining):
             # Fast path for the common case, a million plain digit strings or ints: the general checks
             # (abstract types, a message per position) cost more than the rest of the planning. A clean
             # string is kept as the caller's own object, not copied.
             kind = type(item)
             if kind is str:
                 text = item.strip()
-                if text.isascii() and text.isdigit():
-                    append(text)
+                if text.isascii() and text.isdigit() and len(text) <= longest:
+                    append(text)  # a leading 0 is looked for once at the end, in the smallest id
                     continue
-            elif kind is int and item > 0:
+            elif kind is int and 0 < item < limit:
                 append(str(item))
                 continue
-            append(_id_from_row(item, f"record_ids[{index}]"))
+            try:
+                append(_id_from_row(item, f"record_ids[{index}]"))
+            except InvalidInputError as error:
+                rest = list(remaining)  # count the other bad values, so the user fixes them at once
+                bad = 1 + sum(not _passes(_id_from_row, later) for later in rest)
+                raise _with_count(error, bad, index + 1 + len(rest), "record ids") from None
         return _dedupe_list(ids)
     return [_id_from_scalar(items, "record_ids")]
 
@@ -174,6 +270,17 @@ def _tag_name(item: Any, where: str) -> str:
         raise InvalidInputError(
             f"{where} {_show(name)} contains a comma: Bigin separates tag names with commas, "
             "so such a tag cannot be sent."
+        )
+    control = _CONTROL_CHARACTER.search(name)
+    if control is not None:
+        raise InvalidInputError(
+            f"{where} {_show(name)} contains the control character {control.group()!r} at position "
+            f"{control.start()}: a tag name is one line of text (was a line break or tab pasted in?)."
+        )
+    if len(name) > MAX_TAG_NAME_LENGTH:
+        raise InvalidInputError(
+            f"{where} {_show(name)} is {len(name):,} characters long: a tag name has at most "
+            f"{MAX_TAG_NAME_LENGTH} (Zoho CRM allows 25)."
         )
     return name
 
@@ -194,9 +301,10 @@ def normalise_tag_names(value: Any) -> list[str]:
             if not isinstance(parsed, list):
                 raise InvalidInputError(f"tag_names {_show(text)} is not a list.")
             return normalise_tag_names(parsed)
-        names = [piece.strip() for piece in text.split(",") if piece.strip()]
+        pieces = [piece for piece in text.split(",") if piece.strip()]
+        names = _checked(pieces, _tag_name, "tag_names item {}", "tag names")
     elif isinstance(value, Iterable) and not isinstance(value, (bytes, bytearray, Mapping)):
-        names = [_tag_name(item, f"tag_names[{index}]") for index, item in enumerate(value)]
+        names = _checked(list(value), _tag_name, "tag_names[{}]", "tag names")
     else:
         raise InvalidInputError(f"tag_names is a {type(value).__name__}: give a list of strings or a string.")
     if not names:
