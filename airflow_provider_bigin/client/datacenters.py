@@ -58,7 +58,7 @@ def get_data_center(code: str | None) -> DataCenter:
     except KeyError:
         raise ConnectionConfigError(
             f"Unknown data_center {code!r}: use one of {', '.join(DATA_CENTERS)}. For a data centre newer "
-            "than this table, set both accounts_url and api_domain in the connection extra."
+            "than this table, leave data_center out and set both accounts_url and api_domain."
         ) from None
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from airflow_provider_bigin.client.counts import whole_number
 from airflow_provider_bigin.client.datacenters import (
-    DATA_CENTERS,
     DEFAULT_DATA_CENTER,
     DataCenter,
     check_credential_url,
@@ -27,6 +27,9 @@ DEFAULT_READ_TIMEOUT = 60.0
 # Bigin publishes no concurrency cap; Zoho CRM's is 5 on its free plan (docs/zoho-facts.md, section 4).
 DEFAULT_MAX_CONCURRENCY = 4
 MAX_CONCURRENCY_CEILING = 25
+# The longest wait a setting in seconds may ask for: past an hour, a call or its retries are not waiting for
+# Bigin any more but hanging a worker; and "inf" or NaN would disable the bound altogether.
+MAX_SECONDS_SETTING = 3600.0
 #: Connection extras by name -> the ClientSettings field each one fills.
 EXTRA_FIELDS: Mapping[str, str] = {
     "refresh_token": "refresh_token",
@@ -87,26 +90,34 @@ def _text(value: Any, name: str) -> str | None:
     return value.strip() or None
 
 
-def _number(value: Any, name: str) -> float | None:
+def seconds_setting(value: Any, name: str, *, zero_allowed: bool = False) -> float | None:
+    """A setting in seconds (None when unset): a finite number more than 0 (or from 0) up to an hour.
+
+    Text is accepted as connection extras hold it; "inf", NaN, a bool and out-of-range numbers raise
+    ConnectionConfigError naming the field and the accepted range, before any request.
+    """
     if value is None or value == "":
         return None
+    low = "from 0" if zero_allowed else "more than 0"
+    accepted = f"a finite number of seconds, {low} and at most {MAX_SECONDS_SETTING:.0f}"
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ConnectionConfigError(f"{name} must be a number of seconds, not {value!r}.") from None
-    if not number > 0:
-        raise ConnectionConfigError(f"{name} must be more than 0 seconds, not {value!r}.")
+        number = float(value) if not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError, OverflowError):
+        raise ConnectionConfigError(f"{name} must be {accepted}, not {value!r}.") from None
+    above_low = number >= 0 if zero_allowed else number > 0  # False for NaN
+    if not (above_low and number <= MAX_SECONDS_SETTING and math.isfinite(number)):
+        raise ConnectionConfigError(f"{name} must be {accepted}, not {value!r}.")
     return number
 
 
 def _count(value: Any, name: str) -> int | None:
     if value is None or value == "":
         return None
-    count = whole_number(value, from_text=True)
-    if count is None:
-        raise ConnectionConfigError(f"{name} must be a whole number, not {value!r}.")
-    if not 1 <= count <= MAX_CONCURRENCY_CEILING:
-        raise ConnectionConfigError(f"{name} must be from 1 to {MAX_CONCURRENCY_CEILING}, not {count}.")
+    count = whole_number(value, from_text=True)  # NaN, "inf" and 2.5 are no whole number
+    if count is None or not 1 <= count <= MAX_CONCURRENCY_CEILING:
+        raise ConnectionConfigError(
+            f"{name} must be a whole number from 1 to {MAX_CONCURRENCY_CEILING}, not {value!r}."
+        )
     return count
 
 
@@ -171,7 +182,7 @@ class ClientSettings:
         )
         object.__setattr__(self, "accounts_url", _text(self.accounts_url, "accounts_url"))
         object.__setattr__(self, "api_domain", _text(self.api_domain, "api_domain"))
-        object.__setattr__(self, "timeout", _number(self.timeout, "timeout"))
+        object.__setattr__(self, "timeout", seconds_setting(self.timeout, "timeout"))
         object.__setattr__(self, "max_concurrency", _count(self.max_concurrency, "max_concurrency"))
         cache = (_text(self.cache_backend, "cache_backend") or "auto").lower()
         if cache not in CACHE_BACKENDS:
@@ -180,11 +191,12 @@ class ClientSettings:
         self.data_center_info()  # validates the data centre and both URLs
 
     def data_center_info(self) -> DataCenter:
-        """The connection's data centre; an unknown code is allowed when both URLs are given explicitly."""
-        if self.data_center not in DATA_CENTERS and self.accounts_url and self.api_domain:
-            known = DataCenter(self.data_center, self.accounts_url, self.api_domain)
-        else:
-            known = get_data_center(self.data_center)
+        """The connection's data centre, its URLs overridden by accounts_url and api_domain when given.
+
+        An unknown code is refused even with both URLs set: every sandbox connection sets them, so a
+        misspelt "usa" would otherwise pass every test and reach production.
+        """
+        known = get_data_center(self.data_center)
         accounts = check_credential_url(
             self.accounts_url or known.accounts_url, field="accounts_url", explicit=bool(self.accounts_url)
         )

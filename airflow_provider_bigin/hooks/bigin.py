@@ -7,6 +7,7 @@ that talks to Zoho lives in the client, so the hook stays a thin, testable trans
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,17 @@ log = logging.getLogger(__name__)
 
 #: Hook arguments that override the connection extra of the same name when not None.
 _OVERRIDABLE = ("timeout", "max_concurrency", "cache_backend")
+
+
+def _reads_metadata_database() -> bool:
+    """Whether Airflow's connection lookup here includes its metadata database.
+
+    Airflow 3 reads it through the Execution API inside a task (also under dag.test()) and directly in its
+    servers (the API server, the scheduler: ``_AIRFLOW_PROCESS_CONTEXT=server``); anywhere else, a plain
+    script or a REPL, only environment variables and secrets backends (the Task SDK's
+    ``ensure_secrets_backend_loaded``, the same on 3.1 and 3.3).
+    """
+    return in_airflow_task() or os.environ.get("_AIRFLOW_PROCESS_CONTEXT") == "server"
 
 
 def _mask_secret(value: str) -> None:
@@ -102,14 +114,50 @@ class BiginHook(BaseHook):
         return settings_kwargs_from_extra(raw, source=f"Connection {self.bigin_conn_id!r}")
 
     def _connection(self) -> Connection:
+        """The connection, refused with advice when it cannot be found or is not a Bigin connection."""
         try:
-            return self.get_connection(self.bigin_conn_id)
+            conn = self.get_connection(self.bigin_conn_id)
         except AirflowNotFoundException:
-            name = "AIRFLOW_CONN_" + self.bigin_conn_id.upper()
-            raise ConnectionConfigError(
-                f"connection {self.bigin_conn_id!r} is not defined: create it in the Airflow UI (type "
+            raise ConnectionConfigError(self._not_found_message()) from None
+        self._check_conn_type(conn.conn_type)
+        return conn
+
+    def _not_found_message(self) -> str:
+        """Where Airflow looked: outside a task it never reads the metadata database, so say so."""
+        conn_id = self.bigin_conn_id
+        name = "AIRFLOW_CONN_" + conn_id.upper()
+        if _reads_metadata_database():
+            return (
+                f"connection {conn_id!r} is not defined: create it in the Airflow UI (type "
                 f"{form.HOOK_NAME!r}) or set {name} to its JSON (see the README, 'Connection')."
-            ) from None
+            )
+        return (
+            f"connection {conn_id!r} is not defined here: outside an Airflow task, Airflow reads connections "
+            "only from environment variables and secrets backends, never from its metadata database, so one "
+            f"added with `airflow connections add` or in the UI is not seen. Export {name} with the "
+            "connection's JSON (see the README, 'Connection'), or run this code inside a task (dag.test() "
+            "runs tasks that read the database)."
+        )
+
+    def _check_conn_type(self, conn_type: str | None) -> None:
+        """Refuse another provider's connection before any of its fields is read as a Bigin one."""
+        found = (conn_type or "").strip()
+        if found.lower() == form.CONN_TYPE:
+            return
+        fix = (
+            f'set "conn_type": "{form.CONN_TYPE}" in its JSON, start its URI with {form.CONN_TYPE}://, or '
+            f"choose the type {form.HOOK_NAME!r} in the Airflow UI"
+        )
+        if not found:
+            raise ConnectionConfigError(
+                f"connection {self.bigin_conn_id!r} has no type, and the Bigin hook reads only connections "
+                f"of type {form.CONN_TYPE!r}: {fix}. (Airflow finds no type in a URI without a scheme, or "
+                "with an underscore in it.)"
+            )
+        raise ConnectionConfigError(
+            f"connection {self.bigin_conn_id!r} is of type {found!r}, not {form.CONN_TYPE!r} "
+            f"({form.HOOK_NAME}): {fix}; or pass the id of your Bigin connection as bigin_conn_id."
+        )
 
     def _get_conn_params(self) -> dict[str, Any]:
         """ClientSettings keyword arguments: the connection's fields, overridden by the hook's arguments.
@@ -152,9 +200,10 @@ class BiginHook(BaseHook):
         retries = self.request_retries
         if retries is not None and (whole_number(retries) is None or retries < 0):
             raise ConnectionConfigError(f"request_retries must be a whole number >= 0, not {retries!r}.")
-        seconds = self.request_retry_max_seconds
-        if seconds is not None and (isinstance(seconds, bool) or not seconds >= 0):
-            raise ConnectionConfigError(f"request_retry_max_seconds must be >= 0, not {seconds!r}.")
+        from airflow_provider_bigin.client.settings import seconds_setting  # noqa: PLC0415
+
+        name = "request_retry_max_seconds"
+        seconds = seconds_setting(self.request_retry_max_seconds, name, zero_allowed=True)  # finite, <= 1 h
         return RetryPolicy(
             max_attempts=defaults.max_attempts if retries is None else retries + 1,
             initial_wait=defaults.initial_wait,

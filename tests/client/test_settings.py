@@ -45,15 +45,20 @@ def test_data_center_is_case_insensitive_and_validated() -> None:
         settings(data_center="xx")
 
 
-def test_a_newer_data_center_is_accepted_with_both_urls() -> None:
+@pytest.mark.parametrize("code", ["usa", "narnia", "uk"])
+def test_an_unknown_data_center_is_refused_even_with_both_urls(code: str) -> None:
+    """Every sandbox connection sets both URLs: a misspelt code must fail there, not only in production."""
+    with pytest.raises(ConnectionConfigError) as caught:
+        settings(data_center=code, accounts_url="http://127.0.0.1:9", api_domain="http://127.0.0.1:9")
+    assert f"Unknown data_center {code!r}: use one of us, eu, au, in, cn, jp, sa, ca" in str(caught.value)
+    assert "leave data_center out and set both accounts_url and api_domain" in str(caught.value)
+
+
+def test_a_newer_data_center_is_reached_by_leaving_data_center_out_and_setting_both_urls() -> None:
     dc = settings(
-        data_center="uk", accounts_url="https://accounts.zoho.uk", api_domain="https://www.zohoapis.uk"
+        accounts_url="https://accounts.zoho.uk", api_domain="https://www.zohoapis.uk"
     ).data_center_info()
-    assert (dc.code, dc.accounts_url, dc.api_domain) == (
-        "uk",
-        "https://accounts.zoho.uk",
-        "https://www.zohoapis.uk",
-    )
+    assert (dc.accounts_url, dc.api_domain) == ("https://accounts.zoho.uk", "https://www.zohoapis.uk")
 
 
 def test_overrides_must_be_https_or_loopback() -> None:
@@ -65,7 +70,7 @@ def test_overrides_must_be_https_or_loopback() -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"timeout": "soon"}, "timeout must be a number"),
+        ({"timeout": "soon"}, "timeout must be a finite number of seconds"),
         ({"timeout": 0}, "more than 0"),
         ({"max_concurrency": 0}, "from 1 to 25"),
         ({"max_concurrency": 2.5}, "whole number"),
@@ -75,6 +80,36 @@ def test_overrides_must_be_https_or_loopback() -> None:
 def test_bad_tuning_values_are_refused(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(ConnectionConfigError, match=message):
         settings(**changes)
+
+
+ACCEPTED_TIMEOUT = "timeout must be a finite number of seconds, more than 0 and at most 3600, not "
+ACCEPTED_CONCURRENCY = "max_concurrency must be a whole number from 1 to 25, not "
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"timeout": "inf"}, ACCEPTED_TIMEOUT + "'inf'"),
+        ({"timeout": "Infinity"}, ACCEPTED_TIMEOUT + "'Infinity'"),
+        ({"timeout": float("inf")}, ACCEPTED_TIMEOUT + "inf"),
+        ({"timeout": "NaN"}, ACCEPTED_TIMEOUT + "'NaN'"),
+        ({"timeout": float("nan")}, ACCEPTED_TIMEOUT + "nan"),
+        ({"timeout": "-inf"}, ACCEPTED_TIMEOUT + "'-inf'"),
+        ({"timeout": 10**400}, ACCEPTED_TIMEOUT),  # float() overflows
+        ({"timeout": 3601}, ACCEPTED_TIMEOUT + "3601"),
+        ({"timeout": True}, ACCEPTED_TIMEOUT + "True"),
+        ({"max_concurrency": "inf"}, ACCEPTED_CONCURRENCY + "'inf'"),
+        ({"max_concurrency": float("nan")}, ACCEPTED_CONCURRENCY + "nan"),
+        ({"max_concurrency": float("inf")}, ACCEPTED_CONCURRENCY + "inf"),
+        ({"max_concurrency": "NaN"}, ACCEPTED_CONCURRENCY + "'NaN'"),
+    ],
+)
+def test_values_that_are_not_finite_numbers_are_refused_naming_the_field_and_the_range(
+    changes: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConnectionConfigError) as caught:
+        settings(**changes)
+    assert str(caught.value).startswith(message)
 
 
 def test_timeouts_and_concurrency_have_defaults_and_accept_text() -> None:
