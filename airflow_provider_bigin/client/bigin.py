@@ -108,7 +108,9 @@ class BiginClient:
             explicit_api_domain=bool(settings.api_domain),
             timeout=settings.timeouts,
         )
-        self._runner = PlanRunner(self._transport, retry=self.retry, concurrency=settings.concurrency)
+        self._runner = PlanRunner(
+            self._transport, retry=self.retry, concurrency=settings.concurrency, get_token=self.tokens.get
+        )
 
     def __repr__(self) -> str:
         return f"BiginClient(data_center={self._dc.code!r}, api_domain={self.api_domain!r})"
@@ -182,7 +184,7 @@ class BiginClient:
         def attempt() -> Any:
             return self._transport.send(request, counters, retry=counters.api_calls > 0).payload
 
-        return self.retry.retrying()(attempt)
+        return self.retry.retrying(label=f"{request.method} {request.path}")(attempt)
 
     def get_tags(self, module: Any) -> list[dict[str, Any]]:
         """The module's tags ({"id", "name", ...}), as Bigin lists them."""

@@ -4,7 +4,9 @@ A request here is plain data, without host or token, so that what a run would se
 without sending it. Remove Tags takes its ids and tag names as query parameters only (docs/zoho-facts.md,
 section 1); Add Tags takes a JSON body whose shape Bigin does not document: Zoho CRM v3+'s
 `{"tags": [{"name": T}], "ids": [...]}` is assumed (section 2, and the README's "Where Zoho's documentation is
-silent"). One id goes to the single-record endpoint, as Bigin's pages describe.
+silent"). Should Bigin answer that body saying `tag_names` or `ids` are missing, the runner switches to the
+query parameters of Bigin's v1 Add Tags (`ADD_TAGS_QUERY`, section 7). One id goes to the single-record
+endpoint, as Bigin's pages describe.
 """
 
 from __future__ import annotations
@@ -18,6 +20,12 @@ API_PREFIX = "/bigin/v2"
 # Scopes of the read calls (docs/zoho-facts.md, section 2).
 SCOPE_READ_TAGS = "ZohoBigin.settings.tags.READ"
 SCOPE_READ_MODULES = "ZohoBigin.settings.modules.READ"
+# How Add Tags carries its ids and tags: Zoho CRM v3+'s JSON body (the first choice), or the query parameters
+# `ids` and `tag_names` of Bigin's v1 Add Tags (https://www.bigin.com/developer/docs/apis/add-tags-records.html;
+# docs/zoho-facts.md, section 7).
+ADD_TAGS_JSON = "json_body"
+ADD_TAGS_QUERY = "query_parameters"
+ADD_TAGS_FORMS = (ADD_TAGS_JSON, ADD_TAGS_QUERY)
 
 
 @dataclass(frozen=True)
@@ -56,11 +64,23 @@ def write_scope(module: str) -> str:
     return f"ZohoBigin.modules.{module.lower()}.WRITE"
 
 
-def tag_request(action: str, module: str, ids: Sequence[str], tags: Sequence[str]) -> ApiRequest:
-    """The request that applies `action` ("remove_tags" or "add_tags") to these ids and tags."""
+def tag_request(
+    action: str,
+    module: str,
+    ids: Sequence[str],
+    tags: Sequence[str],
+    *,
+    add_tags_form: str = ADD_TAGS_JSON,
+) -> ApiRequest:
+    """The request that applies `action` ("remove_tags" or "add_tags") to these ids and tags.
+
+    :param add_tags_form: ADD_TAGS_JSON or ADD_TAGS_QUERY, how Add Tags carries them; Remove Tags has one.
+    """
+    if add_tags_form not in ADD_TAGS_FORMS:
+        raise ValueError(f"add_tags_form must be one of {ADD_TAGS_FORMS}, not {add_tags_form!r}")
     base = f"{API_PREFIX}/{module}/{ids[0]}" if len(ids) == 1 else f"{API_PREFIX}/{module}"
     path = f"{base}/actions/{action}"
-    if action == "remove_tags":
+    if action == "remove_tags" or add_tags_form == ADD_TAGS_QUERY:
         params: dict[str, str | list[str]] = {"tag_names": list(tags)}
         if len(ids) > 1:
             params = {"ids": list(ids), **params}

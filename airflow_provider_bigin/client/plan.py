@@ -121,6 +121,13 @@ def plan_batches(
     return tuple(batches)
 
 
+def id_chunks(ids: Sequence[str], size: int) -> list[tuple[str, ...]]:
+    """The ids in order, cut into pieces of at most `size`: how a call refused for its URL length is split."""
+    if size < 1:
+        raise ValueError(f"size must be at least 1, not {size}")
+    return [tuple(ids[start : start + size]) for start in range(0, len(ids), size)]
+
+
 def build_plan(
     action: str,
     module: Any,

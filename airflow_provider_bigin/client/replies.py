@@ -42,8 +42,11 @@ class ApiReply:
 
 
 def is_invalid_token(status: int, payload: Any) -> bool:
-    """True for the 401 that a new access token cures."""
-    return status == 401 and _code(payload) in INVALID_TOKEN_CODES
+    """True for the refusal that a new access token cures: Zoho's code, whatever the HTTP status.
+
+    Bigin documents 401; other Zoho services send the same code with 400 (docs/zoho-facts.md, section 5).
+    """
+    return _code(payload) in INVALID_TOKEN_CODES
 
 
 def reply_or_error(status: int, payload: Any, headers: Mapping[str, str], request: ApiRequest) -> ApiReply:

@@ -1,15 +1,18 @@
 """One retry policy for every request: exponential backoff with jitter, Retry-After honoured, bounded twice.
 
 Bounded in attempts and in total time, so that a Zoho outage fails a task in minutes rather than hanging it.
-Re-sending is safe only because every request this provider retries is idempotent (see client.py).
+Re-sending is safe only because every request this provider retries is idempotent (see runner.py). Nothing is
+retried silently: every retry is one WARNING line naming the call, the attempt, the cause and the wait.
 """
 
 from __future__ import annotations
 
 import email.utils
+import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +20,9 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 from tenacity.stop import stop_base
 from tenacity.wait import wait_base
 
-from airflow_provider_bigin.errors import TransientError
+from airflow_provider_bigin.errors import ApiError, BiginError, HostUnreachableError, TransientError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -52,20 +57,97 @@ class RetryPolicy:
         *,
         retry_on: tuple[type[BaseException], ...] = (TransientError,),
         stop_event: threading.Event | None = None,
+        label: str = "Zoho request",
+        logger: logging.Logger | None = None,
     ) -> Retrying:
         """A tenacity Retrying that follows this policy; the last exception is re-raised when it gives up.
 
-        :param stop_event: when set (the run is being stopped), no further attempt starts.
+        :param stop_event: when set (the run is being stopped), no further attempt starts: a pause under
+            way ends at once and RetryStopped is raised in place of the next attempt.
+        :param label: names the call in the WARNING line logged before each retry (``batch 3/20``).
+        :param logger: where that line goes; default this module's logger.
         """
         stop = stop_after_attempt(self.max_attempts) | stop_before_delay(self.max_elapsed)
+        sleep: Callable[[float], None] = time.sleep
+        before: Callable[[RetryCallState], None] = _nothing_before
         if stop_event is not None:
             stop = stop | _StopWhenSet(stop_event)
+            sleep = _SleepUntilSet(stop_event)
+            before = _RefuseWhenSet(stop_event)
         return Retrying(
+            sleep=sleep,
+            before=before,
             stop=stop,
             wait=_WaitRetryAfterOrBackoff(self),
             retry=retry_if_exception_type(retry_on),
+            before_sleep=_LogRetry(label, self.max_attempts, logger or log),
             reraise=True,
         )
+
+
+def failure_reason(error: BaseException) -> str:
+    """Why an attempt failed, in a few words: the HTTP status and Zoho code, or the exception and host.
+
+    Built from typed fields only, never from a reply's text, so that it carries nothing a server wrote.
+    """
+    if isinstance(error, HostUnreachableError):
+        return f"{type(error).__name__}: {error.host} could not be reached ({error.cause})"
+    if isinstance(error, ApiError) and error.http_status is not None:
+        return " ".join(part for part in (f"HTTP {error.http_status}", error.code) if part)
+    if isinstance(error, BiginError):
+        return f"{type(error).__name__}: {error.message}"
+    return str(error) or type(error).__name__
+
+
+class _LogRetry:
+    """tenacity's before_sleep: one WARNING line per retry, so that a retry is never silent."""
+
+    def __init__(self, label: str, max_attempts: int, logger: logging.Logger) -> None:
+        self.label = label
+        self.max_attempts = max_attempts
+        self.logger = logger
+
+    def __call__(self, retry_state: RetryCallState) -> None:
+        outcome = retry_state.outcome
+        error = outcome.exception() if outcome is not None else None
+        wait = retry_state.next_action.sleep if retry_state.next_action is not None else 0.0
+        self.logger.warning(
+            "%s: attempt %d/%d failed: %s; retrying in %.1f s.",
+            self.label,
+            retry_state.attempt_number,
+            self.max_attempts,
+            "no error" if error is None else failure_reason(error),
+            wait,
+        )
+
+
+class RetryStopped(Exception):
+    """The run was being stopped while a call waited to retry, so its next attempt did not start."""
+
+
+def _nothing_before(retry_state: RetryCallState) -> None:
+    """No check before an attempt: a Retrying without a stop event."""
+
+
+class _RefuseWhenSet:
+    """Before a retry: RetryStopped when the run is being stopped (the pause before it was cut short)."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def __call__(self, retry_state: RetryCallState) -> None:
+        if retry_state.attempt_number > 1 and self.event.is_set():
+            raise RetryStopped
+
+
+class _SleepUntilSet:
+    """A pause between attempts that ends as soon as the run is being stopped."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def __call__(self, seconds: float) -> None:
+        self.event.wait(seconds)
 
 
 class _StopWhenSet(stop_base):

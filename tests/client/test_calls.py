@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from airflow_provider_bigin.client.calls import encode_query, tag_request
+import pytest
+
+from airflow_provider_bigin.client.calls import ADD_TAGS_QUERY, encode_query, tag_request
 
 
 def test_remove_tags_sends_ids_and_url_encoded_tag_names_as_query_parameters() -> None:
@@ -31,6 +33,23 @@ def test_add_tags_sends_a_json_body() -> None:
     one = tag_request("add_tags", "Contacts", ["1"], ["a"])
     assert one.path == "/bigin/v2/Contacts/1/actions/add_tags"
     assert one.json_body == {"tags": [{"name": "a"}]}
+
+
+def test_add_tags_in_bigins_v1_form_sends_ids_and_tag_names_as_query_parameters_and_no_body() -> None:
+    many = tag_request("add_tags", "Contacts", ["1", "2"], ["a b"], add_tags_form=ADD_TAGS_QUERY)
+    assert (many.path, many.query, many.json_body) == (
+        "/bigin/v2/Contacts/actions/add_tags",
+        "ids=1,2&tag_names=a%20b",
+        None,
+    )
+    one = tag_request("add_tags", "Contacts", ["1"], ["a"], add_tags_form=ADD_TAGS_QUERY)
+    assert (one.path, one.query, one.json_body) == (
+        "/bigin/v2/Contacts/1/actions/add_tags",
+        "tag_names=a",
+        None,
+    )
+    with pytest.raises(ValueError, match="add_tags_form"):
+        tag_request("add_tags", "Contacts", ["1"], ["a"], add_tags_form="xml")
 
 
 def test_encoded_query_survives_requests_url_preparation() -> None:

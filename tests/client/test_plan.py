@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_bigin.client.plan import build_plan, plan_batches
+from airflow_provider_bigin.client.plan import build_plan, id_chunks, plan_batches
 from airflow_provider_bigin.errors import InvalidInputError
 
 
@@ -59,3 +59,12 @@ def test_batches_slice_the_plans_one_tuple_of_ids_and_name_their_chunk() -> None
     ]
     assert all(batch.source is plan.ids for batch in plan.batches)
     assert plan.batches[5].ids == tuple(ids[1000:])
+
+
+def test_id_chunks_cut_ids_in_order_into_pieces_of_at_most_the_size() -> None:
+    ids = [str(n) for n in range(1, 8)]
+    assert id_chunks(ids, 3) == [("1", "2", "3"), ("4", "5", "6"), ("7",)]
+    assert [len(piece) for piece in id_chunks(ids, 4)] == [4, 3]
+    assert id_chunks([], 2) == []
+    with pytest.raises(ValueError, match="at least 1"):
+        id_chunks(ids, 0)
