@@ -5,7 +5,7 @@ without sending it. Remove Tags takes its ids and tag names as query parameters 
 section 1); Add Tags takes a JSON body whose shape Bigin does not document: Zoho CRM v3+'s
 `{"tags": [{"name": T}], "ids": [...]}` is assumed (section 2, and the README's "Where Zoho's documentation is
 silent"). Should Bigin answer that body saying `tag_names` or `ids` are missing, the runner switches to the
-query parameters of Bigin's v1 Add Tags (`ADD_TAGS_QUERY`, section 7). One id goes to the single-record
+query parameters of Bigin's v1 Add Tags (`ADD_TAGS_QUERY`, section 8). One id goes to the single-record
 endpoint, as Bigin's pages describe.
 """
 
@@ -22,7 +22,7 @@ SCOPE_READ_TAGS = "ZohoBigin.settings.tags.READ"
 SCOPE_READ_MODULES = "ZohoBigin.settings.modules.READ"
 # How Add Tags carries its ids and tags: Zoho CRM v3+'s JSON body (the first choice), or the query parameters
 # `ids` and `tag_names` of Bigin's v1 Add Tags (https://www.bigin.com/developer/docs/apis/add-tags-records.html;
-# docs/zoho-facts.md, section 7).
+# docs/zoho-facts.md, section 8).
 ADD_TAGS_JSON = "json_body"
 ADD_TAGS_QUERY = "query_parameters"
 ADD_TAGS_FORMS = (ADD_TAGS_JSON, ADD_TAGS_QUERY)

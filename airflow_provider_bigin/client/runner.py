@@ -15,7 +15,7 @@ or a missing token never sent anything.
 Zoho's variations, learnt once per run and followed by every later call: a call refused for its URL length
 (HTTP 414, or a 400 naming the URL) is split in two and the run's calls take the smaller size; an Add Tags
 JSON body that Bigin answers as if `tag_names` or `ids` were missing is re-sent once in the query parameters
-of Bigin's v1 Add Tags, and that form is kept (calls.py, docs/zoho-facts.md, section 7).
+of Bigin's v1 Add Tags, and that form is kept (calls.py, docs/zoho-facts.md, section 8).
 """
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ _BatchOutcome = tuple[dict[str, RecordResult], "BiginError | None"]
 # HTTP 414 URI Too Long (RFC 9110, section 15.5.15); some servers say it with a 400 naming the URL.
 URI_TOO_LONG = 414
 _NAMES_LONG_URL = re.compile(r"\b(?:ur[il]|request line)\b.{0,40}?\b(?:long|large|length)", re.I)
-# Codes of a whole-request error saying that a required parameter is missing: the sandbox's and Zoho CRM's
-# REQUIRED_PARAM_MISSING, and Zoho CRM's MANDATORY_NOT_FOUND (docs/zoho-facts.md, section 7).
+# Codes of a whole-request error saying that a required parameter is missing, as Zoho's APIs name it
+# (unconfirmed for Bigin, whose pages list no such code; docs/zoho-facts.md, section 8).
 MISSING_PARAM_CODES = frozenset({"REQUIRED_PARAM_MISSING", "MANDATORY_NOT_FOUND"})
 _NAMES_TAG_PARAMS = re.compile(r"\b(?:tag_names|ids)\b.{0,60}?\b(?:missing|required|mandatory)", re.I)
 

@@ -4,9 +4,11 @@ This is the outermost ASGI layer, so it sees uvicorn's own ``send``; that is how
 connection's transport and closes it with no reply at all, which a client sees as a connection error (not
 as an HTTP status). Control endpoints pass straight through, uncounted and unharmed.
 
-Order per request: count it (endpoint name, in-flight), refuse it with 429 when the concurrency cap is
-exceeded, wait the latency, then draw a fault. Concurrency counts Bigin API requests (every path outside
-``/oauth/`` and the control endpoints), including the ones the cap refuses: it measures what the client sent.
+Order per request: count it (endpoint name, in-flight), refuse it for its URL length when the profile's
+``url_max_ids`` is exceeded (as a front server would, before Bigin sees it), refuse it with 429 when the
+concurrency cap is exceeded, wait the latency, then draw a fault. Concurrency counts Bigin API requests (every
+path outside ``/oauth/`` and the control endpoints), including the ones the cap refuses: it measures what the
+client sent. A refusal for URL length counts in the stats' ``faults`` as ``url_too_long``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.routing import Match, Router
 
@@ -33,6 +36,18 @@ _GATEWAY_PAGES = {
     502: b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>",
     503: b"<html><head><title>503 Service Unavailable</title></head><body>Service Unavailable</body></html>",
 }
+# What a front server such as nginx answers a request line too long for its buffers (RFC 9110, 15.5.15).
+_URI_TOO_LONG_PAGE = (
+    b"<html><head><title>414 Request-URI Too Large</title></head>"
+    b"<body><center><h1>414 Request-URI Too Large</h1></center></body></html>"
+)
+
+
+def ids_in_query(scope: Scope) -> int:
+    """How many ids the request's ``ids`` query parameter lists."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    values = [value for name, value in parse_qsl(query, keep_blank_values=True) if name == "ids"]
+    return sum(1 for value in values for item in value.split(",") if item.strip())
 
 
 async def _send_body(send: Send, status: int, body: bytes, content_type: bytes) -> None:
@@ -104,6 +119,23 @@ class NetworkConditions:
         finally:
             state.stats.request_finished(counts_concurrency=counts_concurrency)
 
+    async def _refused_up_front(self, scope: Scope, send: Send) -> bool:
+        """True when an API request was refused (and answered) for its URL length or the concurrency cap."""
+        state, stats = self.state, self.state.stats
+        profile = state.faults.profile
+        if profile.url_max_ids is not None and ids_in_query(scope) > profile.url_max_ids:
+            stats.faults["url_too_long"] += 1
+            if profile.url_too_long_status == 414:
+                await _send_body(send, 414, _URI_TOO_LONG_PAGE, b"text/html; charset=utf-8")
+            else:
+                await send_api_error(send, api_errors.url_too_long())
+            return True
+        if state.max_concurrency is not None and stats.in_flight > state.max_concurrency:
+            stats.concurrency_rejections += 1
+            await send_api_error(send, api_errors.too_many_requests())
+            return True
+        return False
+
     async def _handle(self, scope: Scope, receive: Receive, raw_send: Send, *, is_accounts: bool) -> None:
         state = self.state
         stats = state.stats
@@ -113,9 +145,7 @@ class NetworkConditions:
                 stats.status_codes[str(message["status"])] += 1
             await raw_send(message)
 
-        if not is_accounts and state.max_concurrency is not None and stats.in_flight > state.max_concurrency:
-            stats.concurrency_rejections += 1
-            await send_api_error(send, api_errors.too_many_requests())
+        if not is_accounts and await self._refused_up_front(scope, send):
             return
         delay = state.latency_seconds()
         if delay > 0:

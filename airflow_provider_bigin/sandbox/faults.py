@@ -1,4 +1,4 @@
-"""Fault profiles: which share of requests fail, and how, reproducibly from a seed.
+"""Fault profiles: which share of requests fail, and how, reproducibly from a seed; and Zoho's variations.
 
 Kinds, and whether the request's change is applied:
 
@@ -11,6 +11,22 @@ Kinds, and whether the request's change is applied:
 ``drop_after`` and ``slow`` are the faults that prove a client's retries are idempotent. The n-th request
 that faults may apply to takes the n-th draw of a ``random.Random(seed)``, so a sequential client meets the
 same faults on every run.
+
+Zoho's variations are switched on, not drawn: every request meets them. They are ways in which Zoho's
+services are known (or may turn out) to answer differently from what Bigin documents (docs/zoho-facts.md,
+sections 5 and 8), so that tests show a client copes:
+
+* ``invalid_token_status``: the HTTP status of an INVALID_TOKEN refusal, 401 (Bigin's) or 400 (as another
+  Zoho service answers).
+* ``url_max_ids``: a Bigin API call whose ``ids`` query parameter lists more ids than this is refused for
+  its URL length, before any processing (not applied), with ``url_too_long_status``: 414 (a front server's
+  HTML page) or 400 (Zoho's JSON, ``INVALID_REQUEST``, naming the URL). None: no limit.
+* ``add_tags_v1_only``: Add Tags reads only the query parameters ``tag_names`` and ``ids`` of Bigin's v1 Add
+  Tags and answers a JSON body with REQUIRED_PARAM_MISSING; off, it reads only the JSON body.
+
+Every setting goes in the same profile, by name: ``Sandbox(faults={"url_max_ids": 100})``,
+``sandbox.set_faults({"invalid_token_status": 400, "5xx": 0.1})``, ``PUT /__sandbox__/faults`` with
+``{"profile": {...}}``, or the CLI's ``--faults 'add_tags_v1_only=true'``.
 """
 
 from __future__ import annotations
@@ -25,6 +41,8 @@ FaultKind = Literal["5xx", "429", "drop", "drop_after", "slow"]
 FAULT_KINDS: tuple[FaultKind, ...] = ("5xx", "429", "drop", "drop_after", "slow")
 SERVER_ERROR_STATUSES = (500, 502, 503)
 DEFAULT_SLOW_SECONDS = 5.0
+INVALID_TOKEN_STATUSES = (401, 400)
+URL_TOO_LONG_STATUSES = (414, 400)
 
 
 @dataclass(frozen=True)
@@ -38,6 +56,11 @@ class FaultProfile:
     slow: float = 0.0
     slow_seconds: float = DEFAULT_SLOW_SECONDS
     include_token_endpoint: bool = False  # by default only the Bigin API endpoints fault
+    # Zoho's variations (see the module docstring): switched on for every request, never drawn.
+    invalid_token_status: int = 401
+    url_max_ids: int | None = None
+    url_too_long_status: int = 414
+    add_tags_v1_only: bool = False
 
     def __post_init__(self) -> None:
         for kind, share in self.shares().items():
@@ -47,6 +70,12 @@ class FaultProfile:
             raise ValueError(f"fault shares add up to more than 1: {self.shares()}")
         if self.slow_seconds < 0:
             raise ValueError(f"slow_seconds must not be negative, not {self.slow_seconds}")
+        if self.invalid_token_status not in INVALID_TOKEN_STATUSES:
+            raise ValueError(f"invalid_token_status must be one of {INVALID_TOKEN_STATUSES}")
+        if self.url_too_long_status not in URL_TOO_LONG_STATUSES:
+            raise ValueError(f"url_too_long_status must be one of {URL_TOO_LONG_STATUSES}")
+        if self.url_max_ids is not None and self.url_max_ids < 1:
+            raise ValueError(f"url_max_ids must be at least 1 (or None for no limit), not {self.url_max_ids}")
 
     def shares(self) -> dict[FaultKind, float]:
         return {
@@ -67,6 +96,10 @@ class FaultProfile:
             **shares,
             "slow_seconds": self.slow_seconds,
             "include_token_endpoint": self.include_token_endpoint,
+            "invalid_token_status": self.invalid_token_status,
+            "url_max_ids": self.url_max_ids,
+            "url_too_long_status": self.url_too_long_status,
+            "add_tags_v1_only": self.add_tags_v1_only,
         }
 
 
@@ -88,7 +121,13 @@ _KEY_ALIASES = {
     "slow_seconds": "slow_seconds",
     "include_token_endpoint": "include_token_endpoint",
     "token": "include_token_endpoint",
+    "invalid_token_status": "invalid_token_status",
+    "url_max_ids": "url_max_ids",
+    "url_too_long_status": "url_too_long_status",
+    "add_tags_v1_only": "add_tags_v1_only",
 }
+_FLAGS = frozenset({"include_token_endpoint", "add_tags_v1_only"})
+_WHOLE_NUMBERS = frozenset({"invalid_token_status", "url_max_ids", "url_too_long_status"})
 
 FaultSpec = FaultProfile | str | Mapping[str, Any] | None
 
@@ -117,8 +156,11 @@ def fault_profile(spec: FaultSpec) -> FaultProfile:
         if key not in _KEY_ALIASES:
             raise ValueError(f"unknown fault setting {key!r}; known: {sorted(_KEY_ALIASES)}")
         name = _KEY_ALIASES[key]
-        if name == "include_token_endpoint":
+        if name in _FLAGS:
             values[name] = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+        elif name in _WHOLE_NUMBERS:
+            none = value is None or str(value).strip().lower() in ("", "none", "null")
+            values[name] = None if none and name == "url_max_ids" else int(str(value).strip())
         else:
             values[name] = float(value)
     return FaultProfile(**values)

@@ -1,7 +1,8 @@
 """Which OAuth scopes let a token do what.
 
 Source: Zoho's Remove Tags page (docs/zoho-facts.md, section 6: Remove Tags accepts ZohoBigin.modules.ALL,
-ZohoBigin.modules.{module}.ALL or ZohoBigin.modules.{module}.WRITE) and docs/zoho-facts.md, section 2
+ZohoBigin.modules.{module}.ALL or ZohoBigin.modules.{module}.WRITE), Bigin's v2 Add Tags page (section 5:
+Add Tags also accepts ZohoBigin.modules.{module}.CREATE) and docs/zoho-facts.md, section 2
 (settings.tags.READ / CREATE). The rest (READ for module reads, settings.modules.READ) follows Zoho's naming
 pattern: the sandbox's model. Scopes compare case-insensitively, as Zoho's consent screen treats them.
 """
@@ -39,6 +40,14 @@ def scopes_to_write(module_scope_name: str) -> tuple[str, ...]:
         f"ZohoBigin.modules.{module_scope_name}.ALL",
         f"ZohoBigin.modules.{module_scope_name}.WRITE",
     )
+
+
+def scopes_to_add_tags(module_scope_name: str) -> tuple[str, ...]:
+    """Any one of these lets a token add a module's tags: those that write, and CREATE.
+
+    Bigin's v2 Add Tags page (docs/zoho-facts.md, section 5).
+    """
+    return (*scopes_to_write(module_scope_name), f"ZohoBigin.modules.{module_scope_name}.CREATE")
 
 
 def scopes_to_read(module_scope_name: str) -> tuple[str, ...]:

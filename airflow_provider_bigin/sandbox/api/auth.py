@@ -27,7 +27,7 @@ def authenticate(state: SandboxState, request: Request) -> AccessToken:
         raise api_errors.authentication_failure()
     access = state.accounts.authenticate(token.strip())
     if access is None:
-        raise api_errors.invalid_token()
+        raise api_errors.invalid_token(state.faults.profile.invalid_token_status)
     return access
 
 

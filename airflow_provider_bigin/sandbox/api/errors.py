@@ -56,9 +56,13 @@ def authorization_failure(action: str) -> ApiError:
     return ApiError(403, "AUTHORIZATION_FAILED", f"User does not have sufficient privilege to {action}")
 
 
-def invalid_token() -> ApiError:
-    """An expired, revoked, evicted or unknown access token (Zoho CRM's code for it)."""
-    return ApiError(401, "INVALID_TOKEN", "invalid oauth token")
+def invalid_token(http_status: int = 401) -> ApiError:
+    """An expired, revoked, evicted or unknown access token (Zoho CRM's code for it).
+
+    401 as Bigin documents; 400 when the profile's ``invalid_token_status`` says so, as another Zoho service
+    answers (docs/zoho-facts.md, section 5).
+    """
+    return ApiError(http_status, "INVALID_TOKEN", "invalid oauth token")
 
 
 def authentication_failure() -> ApiError:
@@ -95,6 +99,15 @@ def limit_exceeded(param_name: str, limit: int) -> ApiError:
         f"the number of {param_name} given exceeds the limit",
         {"param_name": param_name, "limit": limit},
     )
+
+
+def url_too_long() -> ApiError:
+    """A request refused for its URL length, the 400 way (the profile's ``url_too_long_status``).
+
+    Zoho documents no such reply: the sandbox's model is Zoho's error shape with INVALID_REQUEST (the code a
+    malformed request gets, docs/zoho-facts.md, section 5) and a message that names the URL.
+    """
+    return ApiError(400, "INVALID_REQUEST", "The request URL is too long", {"reason": "url_too_long"})
 
 
 def invalid_data(message: str, details: dict[str, Any]) -> ApiError:

@@ -8,6 +8,11 @@ Source: Zoho's Remove Tags page (docs/zoho-facts.md, section 6: query parameters
 * An unknown or non-numeric id is a per-record INVALID_DATA entry, never a whole-request error.
 * HTTP status: 200 when every entry succeeded, 207 when some did, 400 when none did; ``data[]`` always comes.
 * Removing a tag a record lacks succeeds (idempotent); so does adding one it already has.
+* Add Tags reads one request shape only, so that tests pin the client's choice: the JSON body
+  ``{"tags": [{"name": T}], "ids": [...]}`` (Zoho CRM v3+'s shape, section 2), or, with the fault profile's
+  ``add_tags_v1_only``, the query parameters ``tag_names`` and ``ids`` of Bigin's v1 Add Tags (section 8).
+  The other shape gets REQUIRED_PARAM_MISSING for the parameter it lacks, as a server that never read it
+  would answer. Add Tags accepts the scope ``ZohoBigin.modules.{module}.CREATE`` too (section 5).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from airflow_provider_bigin.sandbox.api.auth import (
 )
 from airflow_provider_bigin.sandbox.api.params import json_body, split_list
 from airflow_provider_bigin.sandbox.credits import credits_for
-from airflow_provider_bigin.sandbox.scopes import scopes_to_write
+from airflow_provider_bigin.sandbox.scopes import scopes_to_add_tags, scopes_to_write
 from airflow_provider_bigin.sandbox.state import SandboxState
 from airflow_provider_bigin.sandbox.store import TagChange, TagsReport
 
@@ -73,7 +78,7 @@ def _ids_checked(ids: list[str]) -> list[str]:
 
 
 def _names_in_body(body: Any) -> list[str] | None:
-    """Tag names from ``{"tags": [{"name": "T"}]}`` (plain strings tolerated); None when the body has none."""
+    """Tag names from ``{"tags": [{"name": "T"}]}``; None when the body has none."""
     if not isinstance(body, Mapping) or body.get("tags") is None:
         return None
     tags = body["tags"]
@@ -81,9 +86,9 @@ def _names_in_body(body: Any) -> list[str] | None:
         raise api_errors.invalid_data('tags must be a list of {"name": ...} objects', {"param_name": "tags"})
     names: list[str] = []
     for tag in tags:
-        name = tag.get("name") if isinstance(tag, Mapping) else tag
+        name = tag.get("name") if isinstance(tag, Mapping) else None
         if not isinstance(name, str):
-            raise api_errors.invalid_data("every tag needs a name", {"param_name": "tags"})
+            raise api_errors.invalid_data('every tag must be a {"name": ...} object', {"param_name": "tags"})
         if name.strip():
             names.append(name.strip())
     return names
@@ -109,7 +114,8 @@ def tag_router(state: SandboxState) -> APIRouter:
     def checked_module(request: Request, module: str, action: str) -> str:
         access = authenticate(state, request)
         info = module_named(module)
-        require_scope(access, scopes_to_write(info.scope_name))
+        scopes = scopes_to_add_tags if action == "add tags" else scopes_to_write
+        require_scope(access, scopes(info.scope_name))
         require_write_permission(access, action)
         return info.api_name
 
@@ -132,27 +138,29 @@ def tag_router(state: SandboxState) -> APIRouter:
         names = tag_names_param(request)
         return tag_reply("remove_tags_one", state.store.remove_tags(api_name, [record_id], names))
 
-    async def names_to_add(request: Request) -> tuple[Any, list[str]]:
-        body = await json_body(request)
-        names = _names_in_body(body)
-        if names is None:
+    async def to_add(request: Request, *, many: bool) -> tuple[list[str] | None, list[str]]:
+        """The ids (None on the single-record endpoint) and tag names, from the one shape accepted."""
+        if state.faults.profile.add_tags_v1_only:
             names = split_list(request.query_params.get("tag_names"))
+            if not names:
+                raise api_errors.required_param_missing("tag_names")
+            return (_ids_checked(split_list(request.query_params.get("ids"))) if many else None), names
+        body = await json_body(request)
+        names = _names_in_body(body) or []
         if not names:
             raise api_errors.required_param_missing("tags")
-        return body, names
+        return (_ids_checked(_ids_in_body(body) or []) if many else None), names
 
     @router.post("/bigin/v2/{module}/actions/add_tags", name="add_tags")
     async def add_tags(module: str, request: Request) -> JSONResponse:
         api_name = checked_module(request, module, "add tags")
-        body, names = await names_to_add(request)
-        ids = _ids_in_body(body)
-        ids = _ids_checked(ids if ids is not None else split_list(request.query_params.get("ids")))
-        return tag_reply("add_tags", state.store.add_tags(api_name, ids, names))
+        ids, names = await to_add(request, many=True)
+        return tag_reply("add_tags", state.store.add_tags(api_name, ids or [], names))
 
     @router.post("/bigin/v2/{module}/{record_id}/actions/add_tags", name="add_tags_one")
     async def add_tags_one(module: str, record_id: str, request: Request) -> JSONResponse:
         api_name = checked_module(request, module, "add tags")
-        _, names = await names_to_add(request)
+        _, names = await to_add(request, many=False)
         return tag_reply("add_tags_one", state.store.add_tags(api_name, [record_id], names))
 
     return router
