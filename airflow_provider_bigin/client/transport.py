@@ -1,6 +1,8 @@
-"""How a request travels: one pooled session, the token header, timeouts, one refresh on an invalid token.
+"""How a request travels: one pooled session, the token header, one refresh on an invalid token.
 
-What is sent is calls.py's; what a reply means is replies.py's. The one retry made here is for a 401
+Each attempt is bounded by exchange.py: a deadline of the whole `timeout` and a cap on the reply's size,
+MAX_REPLY_BYTES once decompressed (a 500-record reply is about 100 KB). What is sent is calls.py's; what a
+reply means is replies.py's. The one retry made here is for a 401
 INVALID_TOKEN, answered by dropping the token, minting one and sending the same request once more; every
 other retry is the caller's (retrying.py).
 """
@@ -11,12 +13,14 @@ import threading
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 
+from airflow_provider_bigin.client.bounded_read import ACCEPT_ENCODING, MIB
 from airflow_provider_bigin.client.calls import ApiRequest
 from airflow_provider_bigin.client.datacenters import DataCenter, api_domain_for_token
-from airflow_provider_bigin.client.exchange import request_failure
+from airflow_provider_bigin.client.deadlines import DeadlineAdapter
+from airflow_provider_bigin.client.exchange import HttpReply, exchange
 from airflow_provider_bigin.client.replies import ApiReply, is_invalid_token, reply_or_error
+from airflow_provider_bigin.client.strict_json import NotJsonError, loads_strict
 from airflow_provider_bigin.client.tokens.grant import AccessToken
 from airflow_provider_bigin.client.tokens.source import TokenSource
 from airflow_provider_bigin.errors import InvalidTokenError
@@ -25,6 +29,8 @@ from airflow_provider_bigin.errors import InvalidTokenError
 # docs/zoho-facts.md, section 1)
 AUTH_SCHEME = "Zoho-oauthtoken"
 USER_AGENT = "airflow-provider-bigin"
+#: The most a reply may hold once decompressed; past it the reply is refused with ReplyTooLargeError.
+MAX_REPLY_BYTES = 16 * MIB
 UNREACHABLE_ADVICE = (
     "Check the network (a firewall or HTTPS_PROXY), and that the connection's data_center or api_domain "
     "names the Bigin account's data centre."
@@ -32,12 +38,15 @@ UNREACHABLE_ADVICE = (
 
 
 def new_session(concurrency: int) -> requests.Session:
-    """A session whose pool holds a connection per concurrent call, and that never retries on its own."""
+    """A session whose pool holds a connection per concurrent call, never retries on its own, and whose
+    connections the attempt's deadline can cut while waiting for headers (deadlines.py)."""
     session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(concurrency, 2), max_retries=0)
+    adapter = DeadlineAdapter(pool_connections=2, pool_maxsize=max(concurrency, 2), max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
-    session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+    session.headers.update(
+        {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
+    )
     return session
 
 
@@ -56,13 +65,14 @@ class Counters:
                 self.retries += 1
 
 
-def _payload(response: requests.Response) -> Any:
-    if not response.content:
+def _payload(reply: HttpReply) -> Any:
+    """The parsed body: None when empty, Ellipsis when not strict JSON (an HTML page, a truncated reply)."""
+    if not reply.body:
         return None
     try:
-        return response.json()
-    except ValueError:
-        return ...  # Ellipsis: a body that is not JSON (an HTML error page, a truncated reply)
+        return loads_strict(reply.body)
+    except NotJsonError:
+        return ...
 
 
 class Transport:
@@ -80,35 +90,31 @@ class Transport:
         data_center: DataCenter,
         explicit_api_domain: bool,
         timeout: tuple[float, float],
+        max_reply_bytes: int = MAX_REPLY_BYTES,
     ) -> None:
         self._session = session
+        self._max_reply_bytes = max_reply_bytes
         self._tokens = tokens
         self._dc = data_center
         self._explicit = explicit_api_domain
         self._timeout = timeout
         self.api_domain: str | None = None  # known once a token was checked
 
-    def _post_once(self, request: ApiRequest, token: AccessToken) -> requests.Response:
+    def _post_once(self, request: ApiRequest, token: AccessToken) -> HttpReply:
         base = api_domain_for_token(self._dc, token.api_domain, explicit=self._explicit)
         self.api_domain = base
-        url = base + request.path + (f"?{request.query}" if request.query else "")
-        try:
-            return self._session.request(
-                request.method,
-                url,
-                headers={"Authorization": f"{AUTH_SCHEME} {token.value}"},
-                json=request.json_body,
-                timeout=self._timeout,
-                allow_redirects=False,  # a redirect must not carry the token to another host
-            )
-        except requests.RequestException as exc:
-            raise request_failure(
-                exc,
-                service="Bigin",
-                url=base,
-                what=f"{request.method} {request.path}",
-                advice=UNREACHABLE_ADVICE,
-            ) from None
+        return exchange(
+            self._session,
+            request.method,
+            base + request.path + (f"?{request.query}" if request.query else ""),
+            timeout=self._timeout,
+            max_bytes=self._max_reply_bytes,
+            service="Bigin",
+            what=f"{request.method} {request.path}",
+            advice=UNREACHABLE_ADVICE,
+            headers={"Authorization": f"{AUTH_SCHEME} {token.value}"},
+            json_body=request.json_body,
+        )
 
     def send(self, request: ApiRequest, counters: Counters, *, retry: bool = False) -> ApiReply:
         """Send once (twice after a 401 INVALID_TOKEN); per-record replies (data[]) are returned as data.
@@ -117,17 +123,17 @@ class Transport:
         """
         token = self._tokens.get()
         counters.count_call(retry=retry)
-        response = self._post_once(request, token)
-        payload = _payload(response)
-        if is_invalid_token(response.status_code, payload):
+        reply = self._post_once(request, token)
+        payload = _payload(reply)
+        if is_invalid_token(reply.status, payload):
             self._tokens.invalidate(token)
             token = self._tokens.get()
             counters.count_call(retry=True)
-            response = self._post_once(request, token)
-            payload = _payload(response)
-            if is_invalid_token(response.status_code, payload):
+            reply = self._post_once(request, token)
+            payload = _payload(reply)
+            if is_invalid_token(reply.status, payload):
                 raise InvalidTokenError(
                     "Bigin refused a freshly minted access token (INVALID_TOKEN): check that data_center "
                     "and api_domain name the data centre of the Bigin account."
                 )
-        return reply_or_error(response.status_code, payload, response.headers, request)
+        return reply_or_error(reply.status, payload, reply.headers, request)

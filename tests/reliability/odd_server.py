@@ -2,17 +2,24 @@
 
 The sandbox answers as Zoho documents; these cases need Zoho (or a proxy in front of it) to misbehave in one
 exact way: a token reply in HTML or without api_domain, a Bigin reply that is a gateway's HTML page, an empty
-204, a data[] that is short, names an id never sent, or has malformed details. Real HTTP on loopback, so the
-client under test runs unchanged; every request is recorded so a test can see exactly what was sent.
+204, a data[] that is short, names an id never sent, or has malformed details; headers or a body trickled a
+byte at a time, an endless chunked body, a gzip bomb, a reply that echoes the credentials it was sent. A
+hostile reply stops by itself (TRICKLE_LIMIT_SECONDS, ENDLESS_LIMIT_BYTES) and when the client hangs up.
+Real HTTP on loopback, so the client under test runs unchanged; every request is recorded so a test can see
+exactly what was sent.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
+import sys
 import threading
+import time
 import urllib.request
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,13 +29,24 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 TOKEN_PATH = "/oauth/v2/token"
 GATEWAY_502_PAGE = b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+# A hostile reply gives up on its own after this long or this much, whoever listens.
+TRICKLE_LIMIT_SECONDS = 30.0
+ENDLESS_LIMIT_BYTES = 8 * 1024**3
+_ZEROS = b"0" * (1024 * 1024)
 
 
 @dataclass(frozen=True)
 class Reply:
+    """A scripted reply. `trickle`: seconds between single bytes of the headers (`trickle_headers`) or of
+    the body; `chunks`: a chunked body, sent piece by piece until it ends or the client goes."""
+
     status: int
     body: bytes = b""
     content_type: str = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()
+    trickle: float = 0.0
+    trickle_headers: bool = False
+    chunks: Callable[[], Iterable[bytes]] | None = field(default=None, repr=False)
 
     @classmethod
     def json(cls, payload: Any, status: int = 200) -> Reply:
@@ -37,6 +55,49 @@ class Reply:
     @classmethod
     def html(cls, page: bytes, status: int = 200) -> Reply:
         return cls(status, page, "text/html; charset=utf-8")
+
+    @classmethod
+    def raw(cls, body: bytes, content_type: str = "application/json", status: int = 200) -> Reply:
+        return cls(status, body, content_type)
+
+    @classmethod
+    def gzipped(cls, body: bytes, status: int = 200) -> Reply:
+        return cls(status, body, headers=(("Content-Encoding", "gzip"),))
+
+
+def trickling_headers(every: float = 1.5) -> Reply:
+    """A reply whose status line and headers arrive one byte every `every` seconds."""
+    return Reply(200, b'{"data": []}', trickle=every, trickle_headers=True)
+
+
+def trickling_body(body: bytes, every: float = 1.5) -> Reply:
+    """Headers at once, then the body one byte every `every` seconds."""
+    return Reply(200, body, trickle=every)
+
+
+def endless_body() -> Reply:
+    """A chunked JSON array that never closes: 1 MiB pieces until ENDLESS_LIMIT_BYTES or the client goes."""
+
+    def pieces() -> Iterator[bytes]:
+        yield b'{"data": ['
+        piece = b'"' + _ZEROS + b'",'
+        for _ in range(ENDLESS_LIMIT_BYTES // len(piece)):
+            yield piece
+
+    return Reply(200, chunks=pieces)
+
+
+@functools.cache
+def gzip_bomb(expanded: int = 1024**3) -> bytes:
+    """One gzip member expanding to `expanded` bytes of a JSON string (about 1 MB for 1 GiB); built once."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    parts = [packer.compress(b'{"data": "')]
+    for _ in range(expanded // len(_ZEROS)):
+        parts.append(packer.compress(_ZEROS))
+    parts.append(packer.compress(b'"}') + packer.flush())
+    bomb = b"".join(parts)
+    assert zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(bomb[:64])[:10] == b'{"data": "'  # real gzip
+    return bomb
 
 
 @dataclass(frozen=True)
@@ -84,6 +145,13 @@ def _ids_of(path: str, query: dict[str, str]) -> tuple[str, ...]:
     return ()
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up on a hostile reply is what the test wanted; anything else is printed."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+
 class OddServer:
     """``with OddServer(api=script) as odd:``; ``odd.url`` serves the token endpoint and the API."""
 
@@ -93,7 +161,7 @@ class OddServer:
         self.token_requests: list[Seen] = []
         self.api_requests: list[Seen] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -106,6 +174,8 @@ class OddServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as Zoho's servers do, and chunked bodies
+
             def do_POST(self) -> None:
                 self._answer("POST")
 
@@ -125,13 +195,48 @@ class OddServer:
                     reply = server.token_script(form, server.url)
                 else:
                     reply = server.api_script(seen)
-                self.send_response(reply.status)
-                if reply.status != 204:
-                    self.send_header("Content-Type", reply.content_type)
-                    self.send_header("Content-Length", str(len(reply.body)))
-                self.end_headers()
-                if reply.status != 204:
+                try:
+                    self._send(reply)
+                except OSError:  # the client hung up: a hostile reply ends here
+                    self.close_connection = True
+
+            def _send(self, reply: Reply) -> None:
+                headers = [("Content-Type", reply.content_type), *reply.headers]
+                if reply.chunks is not None:
+                    headers += [("Transfer-Encoding", "chunked"), ("Connection", "close")]
+                elif reply.status != 204:
+                    headers.append(("Content-Length", str(len(reply.body))))
+                if reply.status == 204:
+                    headers = []
+                head = f"HTTP/1.1 {reply.status} Scripted\r\n" + "".join(
+                    f"{name}: {value}\r\n" for name, value in headers
+                )
+                head_bytes = head.encode("latin-1") + b"\r\n"
+                if reply.trickle_headers:
+                    self._trickle(head_bytes, reply.trickle)
+                    self._trickle(reply.body, reply.trickle)
+                    return
+                self.wfile.write(head_bytes)
+                if reply.chunks is not None:
+                    for piece in reply.chunks():
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                    self.wfile.write(b"0\r\n\r\n")
+                    self.close_connection = True
+                elif reply.trickle:
+                    self.wfile.flush()
+                    self._trickle(reply.body, reply.trickle)
+                else:
                     self.wfile.write(reply.body)
+
+            def _trickle(self, data: bytes, every: float) -> None:
+                ends = time.monotonic() + TRICKLE_LIMIT_SECONDS
+                for index in range(len(data)):
+                    if time.monotonic() > ends:
+                        self.close_connection = True
+                        return
+                    self.wfile.write(data[index : index + 1])
+                    self.wfile.flush()
+                    time.sleep(every)
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Quiet: the test reads `requests`, not stderr."""

@@ -15,7 +15,9 @@ from typing import Any
 
 import requests
 
-from airflow_provider_bigin.client.exchange import request_failure
+from airflow_provider_bigin.client.bounded_read import MIB
+from airflow_provider_bigin.client.exchange import exchange
+from airflow_provider_bigin.client.strict_json import NotJsonError, loads_strict
 from airflow_provider_bigin.errors import (
     InvalidClientError,
     RateLimitedError,
@@ -31,6 +33,8 @@ TOKEN_PATH = "/oauth/v2/token"  # noqa: S105  # a URL path, not a password
 DEFAULT_TOKEN_LIFETIME_SECONDS = 3600
 # A legacy `expires_in` in milliseconds is at least this large; a lifetime in seconds never is.
 _MILLISECONDS_THRESHOLD = 24 * 3600
+#: The most a token reply may hold once decompressed (a real one is about 300 bytes).
+MAX_TOKEN_REPLY_BYTES = 1 * MIB
 # The reply to the 11th grant in 10 minutes (docs/zoho-facts.md, section 3).
 ACCESS_DENIED = "access denied"
 
@@ -176,30 +180,30 @@ def request_access_token(
         "client_secret": client_secret,
         "refresh_token": refresh_token,
     }
-    try:
-        response = session.post(url, data=form, timeout=timeout, allow_redirects=False)
-    except requests.RequestException as exc:
-        raise request_failure(
-            exc,
-            service="Zoho Accounts",
-            url=url,
-            what=f"POST {TOKEN_PATH}",
-            advice="Check the network (a firewall or HTTPS_PROXY) and the connection's data_center or "
-            "accounts_url.",
-        ) from None
-    if response.status_code == 429:
+    reply = exchange(
+        session,
+        "POST",
+        url,
+        timeout=timeout,
+        max_bytes=MAX_TOKEN_REPLY_BYTES,
+        service="Zoho Accounts",
+        what=f"POST {TOKEN_PATH}",
+        advice="Check the network (a firewall or HTTPS_PROXY) and the connection's data_center or "
+        "accounts_url.",
+        form=form,
+    )
+    if reply.status == 429:
         raise RateLimitedError(f"Zoho Accounts at {accounts_url} answered 429.", http_status=429)
-    if response.status_code >= 500:
+    if reply.status >= 500:
         raise ServerError(
-            f"Zoho Accounts at {accounts_url} answered HTTP {response.status_code}.",
-            http_status=response.status_code,
+            f"Zoho Accounts at {accounts_url} answered HTTP {reply.status}.", http_status=reply.status
         )
     try:
-        reply = response.json()
-    except ValueError:
+        payload = loads_strict(reply.body)
+    except NotJsonError as error:
         raise UnexpectedResponseError(
-            f"Zoho Accounts at {accounts_url} answered HTTP {response.status_code} without JSON: "
-            "is accounts_url a Zoho accounts server?",
-            http_status=response.status_code,
+            f"Zoho Accounts at {accounts_url} answered HTTP {reply.status} without JSON: is accounts_url a "
+            f"Zoho accounts server? (The body holds {error}.)",
+            http_status=reply.status,
         ) from None
-    return parse_token_reply(reply, accounts_url=accounts_url)
+    return parse_token_reply(payload, accounts_url=accounts_url)
