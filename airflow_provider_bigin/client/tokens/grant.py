@@ -8,6 +8,8 @@ cache decides when to ask, this module only asks once and says precisely what th
 from __future__ import annotations
 
 import json
+import logging
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,6 +33,10 @@ from airflow_provider_bigin.errors import (
 TOKEN_PATH = "/oauth/v2/token"  # noqa: S105  # a URL path, not a password
 # Access tokens live one hour: https://www.zoho.com/crm/developer/docs/api/v8/token-validity.html
 DEFAULT_TOKEN_LIFETIME_SECONDS = 3600
+# Zoho grants 10 tokens per 10 minutes (docs/zoho-facts.md, section 3): one a minute. The clock never
+# refreshes a token sooner after its minting, so no stated lifetime (expires_in=1) can spend the budget; one
+# that really expired sooner is refreshed once on Bigin's invalid-token answer.
+MIN_TOKEN_USE_SECONDS = 60.0
 # A legacy `expires_in` in milliseconds is at least this large; a lifetime in seconds never is.
 _MILLISECONDS_THRESHOLD = 24 * 3600
 #: The most a token reply may hold once decompressed (a real one is about 300 bytes).
@@ -63,9 +69,13 @@ class AccessToken:
         )
 
     def is_fresh(self, margin_seconds: float, now: float | None = None) -> bool:
-        """True until `margin_seconds` before expiry (at most half the lifetime, for short-lived tokens)."""
+        """True until `margin_seconds` before expiry (at most half the lifetime, for short-lived tokens),
+        and always in the first MIN_TOKEN_USE_SECONDS after minting, whatever lifetime it was given."""
+        moment = time.time() if now is None else now
+        if self.issued_at <= moment < self.issued_at + MIN_TOKEN_USE_SECONDS:  # False for NaN, or the future
+            return True
         margin = min(margin_seconds, (self.expires_at - self.issued_at) / 2)
-        return (time.time() if now is None else now) < self.expires_at - margin
+        return moment < self.expires_at - margin
 
     def to_json(self) -> str:
         return json.dumps(
@@ -98,19 +108,35 @@ class AccessToken:
 
 
 def token_lifetime_seconds(reply: Mapping[str, Any]) -> float:
-    """Seconds the token lives: `expires_in_sec` when given, else `expires_in` (seconds, or legacy ms)."""
+    """Seconds the token lives: `expires_in_sec` when given, else `expires_in` (seconds, or legacy ms).
+
+    A value that is not a positive finite number of seconds up to a day (0, -5, NaN, "Infinity", 1e300) is
+    ignored with a warning and the next key, or the documented hour, is used: an endless lifetime would keep
+    a dead token forever.
+    """
     for key in ("expires_in_sec", "expires_in"):
         value = reply.get(key)
-        if isinstance(value, (int, float, str)) and not isinstance(value, bool):
-            try:
-                seconds = float(value)
-            except ValueError:
-                continue
-            if seconds <= 0:
-                continue
-            if key == "expires_in" and seconds > _MILLISECONDS_THRESHOLD:
-                seconds /= 1000
-            return seconds
+        if value is None:
+            continue
+        try:
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                raise TypeError
+            seconds = float(value)
+        except (TypeError, ValueError, OverflowError):
+            seconds = math.nan
+        if key == "expires_in" and seconds > _MILLISECONDS_THRESHOLD:
+            seconds /= 1000
+        if not 0 < seconds <= _MILLISECONDS_THRESHOLD:  # False for NaN; and a day at most, in seconds
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+            logging.getLogger(__name__).warning(
+                "Zoho Accounts gave the access token a lifetime %s=%s, not a number of seconds from 0 to a "
+                "day: ignored (an access token lives %d s).",
+                key,
+                shown,
+                DEFAULT_TOKEN_LIFETIME_SECONDS,
+            )
+            continue
+        return seconds
     return DEFAULT_TOKEN_LIFETIME_SECONDS
 
 

@@ -239,11 +239,14 @@ class TokenSource:
             log.warning("Could not write the Bigin token cache (%s): %s", self.store.name, type(exc).__name__)
 
     def _lockout_until(self) -> float | None:
+        """When the recorded lockout ends, or None: also for a record no lockout of ours can have written
+        (NaN, infinite, or further ahead than a lockout lasts), which would otherwise block every run."""
         try:
             until = float(json.loads(self.store.read(self._lockout_key) or "{}").get("until", 0))
         except Exception:  # unreadable or unreachable: no lockout known
             return None
-        return until if until > time.time() else None
+        now = time.time()
+        return until if now < until <= now + self.lockout_seconds + 60 else None
 
     def _wait_out_lockout(self) -> AccessToken | None:
         """None when no lockout is recorded; a stored token if one appears; else TokenBudgetExceededError."""

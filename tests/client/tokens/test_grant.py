@@ -60,9 +60,9 @@ def test_token_freshness_keeps_a_margin_before_expiry() -> None:
     token = AccessToken(SECRET, None, expires_at=4600.0, issued_at=1000.0)
     assert token.is_fresh(300, now=4299.0)
     assert not token.is_fresh(300, now=4301.0)
-    short = AccessToken(SECRET, None, expires_at=1060.0, issued_at=1000.0)  # margin capped at half the life
-    assert short.is_fresh(300, now=1029.0)
-    assert not short.is_fresh(300, now=1031.0)
+    short = AccessToken(SECRET, None, expires_at=1200.0, issued_at=1000.0)  # margin capped at half the life
+    assert short.is_fresh(300, now=1099.0)
+    assert not short.is_fresh(300, now=1101.0)
 
 
 def test_token_round_trips_through_json_and_damaged_json_is_a_miss() -> None:

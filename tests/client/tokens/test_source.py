@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
 from airflow_provider_bigin.client import FileTokenStore
+from airflow_provider_bigin.client.tokens.grant import (
+    DEFAULT_TOKEN_LIFETIME_SECONDS,
+    AccessToken,
+    parse_token_reply,
+    token_lifetime_seconds,
+)
 from airflow_provider_bigin.client.tokens.source import forget_process_tokens
 from airflow_provider_bigin.errors import TokenBudgetExceededError
 from tests.client.conftest import MakeClient
+from tests.reliability.odd_server import OddServer, Reply, TokenScript, relay_to
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -188,3 +197,97 @@ def test_a_store_token_minted_by_another_process_ends_a_lockout_wait(
     threading.Timer(0.5, store.write, args=(waiting.tokens.key, token_text)).start()
     assert waiting.list_modules()
     assert bigin_sandbox.stats()["access_denied"] == 1
+
+
+# --- stated lifetimes cannot spend the budget ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "NaN",
+        "nan",
+        "Infinity",
+        "-Infinity",
+        "inf",
+        float("nan"),
+        float("inf"),
+        1e300,
+        -5,
+        0,
+        "",
+        "soon",
+        True,
+        [],
+    ],
+)
+def test_a_lifetime_that_is_not_a_positive_finite_number_is_ignored_for_the_hour_with_a_warning(
+    value: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="airflow_provider_bigin.client.tokens.grant"):
+        assert token_lifetime_seconds({"expires_in": value}) == DEFAULT_TOKEN_LIFETIME_SECONDS
+    assert "lifetime expires_in=" in caplog.text
+    assert "ignored (an access token lives 3600 s)" in caplog.text
+
+
+def test_a_bad_expires_in_sec_gives_way_to_a_good_expires_in() -> None:
+    assert token_lifetime_seconds({"expires_in_sec": "Infinity", "expires_in": 1800}) == 1800
+
+
+def test_no_token_is_stale_by_the_clock_within_sixty_seconds_of_its_minting() -> None:
+    token = parse_token_reply(
+        {"access_token": "x", "expires_in": 1}, accounts_url="http://127.0.0.1", now=1000.0
+    )
+    assert token.expires_at == 1001.0  # the stated lifetime is kept, only the clock's refresh waits
+    assert token.is_fresh(300, now=1059.9)
+    assert not token.is_fresh(300, now=1060.1)
+    assert not AccessToken("x", None, expires_at=1001.0, issued_at=float("nan")).is_fresh(300, now=1000.5)
+
+
+def _lying_about_the_lifetime(accounts_url: str, expires_in: object) -> TokenScript:
+    """Grants minted by the sandbox (so its API takes them for an hour), whose reply states `expires_in`."""
+    relay = relay_to(accounts_url)
+
+    def script(form: dict[str, str], url: str) -> Reply:
+        payload = json.loads(relay(form, url).body)
+        return Reply.json({**payload, "expires_in": expires_in})
+
+    return script
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("expires_in", [1, 0.001, "NaN"])
+def test_two_hundred_calls_over_seconds_cost_one_grant_whatever_lifetime_the_reply_states(
+    bigin_sandbox, make_client: MakeClient, expires_in: object
+) -> None:
+    with OddServer(token=_lying_about_the_lifetime(bigin_sandbox.url, expires_in)) as accounts:
+        client = make_client(bigin_sandbox, extra={"accounts_url": accounts.url})
+        started = time.monotonic()
+        for _ in range(200):
+            client.list_modules()
+            time.sleep(0.01)
+        assert time.monotonic() - started > 2  # long past every stated lifetime
+        grants = (len(accounts.token_requests), bigin_sandbox.stats()["token_grants"])
+        seconds = time.monotonic() - started
+        print(f"expires_in={expires_in!r}: 200 calls in {seconds:.1f} s cost {grants[0]} grant(s)")
+        assert grants == (1, 1)
+        assert bigin_sandbox.stats()["calls"]["modules"] == 200
+
+        # A minute on, the clock refreshes a token said to live 1 s (the floor is a minute, not forever);
+        # one whose NaN lifetime was ignored lives the hour.
+        later = time.time() + 61
+        with mock.patch("airflow_provider_bigin.client.tokens.grant.time.time", return_value=later):
+            client.list_modules()
+        assert len(accounts.token_requests) == (1 if expires_in == "NaN" else 2)
+
+
+def test_a_lockout_record_no_lockout_can_have_written_does_not_block_runs(
+    bigin_sandbox, make_client: MakeClient, token_dir: Path
+) -> None:
+    client = make_client(bigin_sandbox, lockout_wait_seconds=0.1)
+    for until in ("Infinity", 1e300, time.time() + 10 * 365 * 86400):
+        FileTokenStore(token_dir).write(f"{client.tokens.key}__lockout", json.dumps({"until": until}))
+        forget_process_tokens()
+        FileTokenStore(token_dir).delete(client.tokens.key)
+        assert client.list_modules()
+    assert bigin_sandbox.stats()["token_grants"] == 3
