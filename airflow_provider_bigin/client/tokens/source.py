@@ -211,7 +211,9 @@ class TokenSource:
     def _mint(self) -> AccessToken:
         """One grant (retried only on transient failures); on a lockout, record it for every process."""
         try:
-            token = self._grant_retry.retrying(retry_on=(TransientError,))(self._grant_once)
+            token = self._grant_retry.retrying(
+                retry_on=(TransientError,), label=f"token grant at {self.accounts_url}"
+            )(self._grant_once)
         except TokenBudgetLockout:
             until = time.time() + self.lockout_seconds
             self._write(self._lockout_key, json.dumps({"until": until}))
