@@ -168,6 +168,33 @@ def config_error(name: str, says: str, **conn: Any) -> Case:
     )
 
 
+def nested(depth: int) -> list[Any]:
+    """Ids as a list inside a list, `depth` times: what a mangled XCom can hand over."""
+    value: list[Any] = [ADA]
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def retry_budget_of(seconds: Any) -> Callable[[World], TagOutcome]:
+    """The hook's request_retry_max_seconds argument, which no connection extra carries."""
+
+    def act(world: World) -> TagOutcome:
+        from airflow_provider_bigin.hooks.bigin import BiginHook
+
+        world.hook()  # defines bigin_default
+        outcome: TagOutcome = BiginHook(request_retry_max_seconds=seconds).remove_tags(
+            "Contacts", [ADA], ["From Email"]
+        )
+        return outcome
+
+    return act
+
+
+FINITE_TIMEOUT = "timeout must be a finite number of seconds, more than 0 and at most 3600, not "
+WHOLE_CONCURRENCY = "max_concurrency must be a whole number from 1 to 25, not "
+
+
 def too_many_for_max_records(world: World) -> TagOutcome:
     from airflow_provider_bigin.operators.tags import RemoveTagsOperator
 
@@ -269,6 +296,30 @@ CASES: list[Case] = [
     input_error("tag_not_a_string", "tag_names[1] is a int (7)", tags=["VIP", 7]),
     input_error("tags_none", "tag_names is None", tags=None),
     input_error("tags_a_dict", "tag_names is a dict", tags={"name": "VIP"}),
+    input_error(
+        "tag_with_a_line_feed",
+        r"tag_names[0] 'Hot\nLead' contains the control character '\n'",
+        tags=["Hot\nLead"],
+    ),
+    input_error(
+        "tag_with_a_carriage_return", r"contains the control character '\r' at position 3", tags=["Hot\rX"]
+    ),
+    input_error(
+        "tag_with_a_nul",
+        r"tag_names[1] 'VIP\x00' contains the control character '\x00'",
+        tags=["a", "VIP\x00"],
+    ),
+    input_error(
+        "tag_with_a_tab", r"tag_names item 0 'Hot\tLead' contains the control character", tags="Hot\tLead"
+    ),
+    input_error("tag_with_del", r"control character '\x7f'", tags=["VIP\x7f"]),
+    input_error("tag_with_a_c1_control", r"control character '\x85'", tags=["VIP\x85Lead"]),
+    input_error(
+        "tag_longer_than_100", "is 101 characters long: a tag name has at most 100", tags=["x" * 101]
+    ),
+    input_error(
+        "two_bad_tags_counted", "2 of 3 tag names are refused; the first is shown.", tags=["a\nb", "b", "c\td"]
+    ),
     # Ids.
     input_error("non_digit_id", "record_ids[0] is 'abc': a record id is a string of digits", ids=["abc"]),
     input_error("digits_then_a_letter", "record_ids[0] is '2445013000000402006x'", ids=[ADA + "x"]),
@@ -285,6 +336,22 @@ CASES: list[Case] = [
     input_error("none_among_ids", "record_ids[1] is None, not a record id", ids=[ADA, None]),
     input_error("bool_id", "record_ids[0] is True, not a record id", ids=[True]),
     input_error("nested_lists", "record_ids[0] nests too deep", ids=[[[ADA]]]),
+    input_error("ids_nested_100000_deep", "record_ids[0] nests too deep: [[[", ids=nested(100_000)),
+    input_error(
+        "ids_text_nested_100000_deep",
+        "record_ids nests too deep to be a list of values",
+        ids="[" * 100_000 + "]" * 100_000,
+    ),
+    input_error(
+        "id_with_a_leading_zero", "record_ids[0] is '0123': a record id is a number and never", ids=["0123"]
+    ),
+    input_error("id_zero_as_text", "record_ids[1] is '0': a record id is a number", ids=[ADA, "0"]),
+    input_error("id_of_26_digits", f"record_ids[0] is '{'1' * 26}' (26 digits): longer than", ids=["1" * 26]),
+    input_error("int_id_of_26_digits", "record_ids[0] is 10000000000000000000000000: longer", ids=[10**25]),
+    input_error("int_id_of_5000_digits", "record_ids[0] is <int>: about 5001 digits", ids=[10**5000]),
+    input_error(
+        "bad_ids_counted", "2 of 3 record ids are refused; the first is shown.", ids=[ADA, "0123", "007"]
+    ),
     input_error("two_column_row", "record_ids[0] is a row of 2 columns", ids=[(ADA, "Ada")]),
     input_error("dict_without_id", "record_ids[0] is a dict with no 'id' key", ids=[{"name": "Ada"}]),
     input_error(
@@ -300,7 +367,7 @@ CASES: list[Case] = [
         refused_before_sending=True,
     ),
     # The connection.
-    config_error(  # with both URLs given, an unknown code is allowed (a newer data centre)
+    config_error(
         "unknown_data_centre",
         "Unknown data_center 'mars'",
         data_center="mars",
@@ -321,8 +388,31 @@ CASES: list[Case] = [
     config_error("missing_refresh_token", "has no refresh_token in its extra", refresh_token=None),
     config_error("missing_client_id", "has no client_id in its login", login=None),
     config_error("missing_client_secret", "has no client_secret in its password", password=""),
-    config_error("negative_timeout", "timeout must be more than 0 seconds", timeout=-1),
-    config_error("zero_concurrency", "max_concurrency must be from 1 to 25, not 0", max_concurrency=0),
+    # Every sandbox connection sets both URLs: an unknown code must fail there too.
+    config_error(
+        "data_centre_usa_with_both_urls", "Unknown data_center 'usa': use one of us, eu", data_center="usa"
+    ),
+    config_error(
+        "data_centre_narnia_with_both_urls",
+        "Unknown data_center 'narnia': use one of us, eu, au, in, cn, jp, sa, ca",
+        data_center="narnia",
+    ),
+    config_error("negative_timeout", FINITE_TIMEOUT + "-1", timeout=-1),
+    config_error("infinite_timeout_text", FINITE_TIMEOUT + "'inf'", timeout="inf"),
+    config_error("infinite_timeout", FINITE_TIMEOUT + "inf", timeout=float("inf")),
+    config_error("nan_timeout_text", FINITE_TIMEOUT + "'NaN'", timeout="NaN"),
+    config_error("nan_timeout", FINITE_TIMEOUT + "nan", timeout=float("nan")),
+    config_error("timeout_past_an_hour", FINITE_TIMEOUT + "86400", timeout=86400),
+    config_error("nan_concurrency", WHOLE_CONCURRENCY + "nan", max_concurrency=float("nan")),
+    config_error("infinite_concurrency_text", WHOLE_CONCURRENCY + "'inf'", max_concurrency="inf"),
+    Case(
+        "infinite_retry_budget",
+        retry_budget_of(float("inf")),
+        ConnectionConfigError,
+        ("request_retry_max_seconds must be a finite number of seconds, from 0 and at most 3600, not inf",),
+        refused_before_sending=True,
+    ),
+    config_error("zero_concurrency", WHOLE_CONCURRENCY + "0", max_concurrency=0),
     config_error("unknown_cache_backend", "'redis' is not one of auto", cache_backend="redis"),
     # Zoho Accounts' replies.
     Case(
