@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from airflow_provider_bigin.client.plan import PlannedBatch, TagPlan
+from airflow_provider_bigin.client.plurals import noun_for
 from airflow_provider_bigin.client.results import (
     DRY_RUN,
     ERROR,
@@ -109,7 +110,8 @@ class OutcomeAssembler:
                 self._sink(results)
             except Exception as error:  # any failure of the caller's sink is reported as one
                 self.sink_error = ResultsSinkError(
-                    f"Writing the results failed after {self.written} of {len(self._plan.ids)} records were "
+                    f"Writing the results failed after {self.written} of {len(self._plan.ids)} "
+                    f"{noun_for(len(self._plan.ids), 'record')} {'was' if self.written == 1 else 'were'} "
                     f"written ({type(error).__name__}: {error}); the run stopped starting calls, and the "
                     "results not written are kept in the outcome instead. Check the results destination; "
                     "running again is safe (tag changes are idempotent)."

@@ -23,6 +23,7 @@ from airflow_provider_bigin.client.plan import (
     build_plan,
     check_call_limits,
 )
+from airflow_provider_bigin.client.plurals import count_noun
 from airflow_provider_bigin.client.results import BatchReport, ResultSink, TagOutcome
 from airflow_provider_bigin.client.retrying import RetryPolicy
 from airflow_provider_bigin.client.runner import PlanRunner
@@ -51,7 +52,7 @@ class ConnectionCheck:
     def message(self) -> str:
         return (
             f"Connected to Bigin ({self.data_center.upper()} data centre, {self.api_domain}); "
-            f"{len(self.modules)} modules visible."
+            f"{count_noun(len(self.modules), 'module')} visible."
         )
 
 

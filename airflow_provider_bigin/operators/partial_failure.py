@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from airflow_provider_bigin.client.plurals import noun_for
 from airflow_provider_bigin.client.results import (
     MISSING_RESULT,
     NOT_ATTEMPTED,
@@ -36,6 +37,9 @@ FAIL, WARN, IGNORE = "fail", "warn", "ignore"
 PARTIAL_FAILURE_POLICIES = (FAIL, WARN, IGNORE)
 #: Failed records named one by one in a message; the rest are counted per code.
 FAILURES_SHOWN = 20
+#: Codes whose first message the final error quotes, and how much of each.
+REASONS_SHOWN = 3
+REASON_CHARS = 300
 #: Codes after which running the task again may succeed: the client gave up on a transient fault, or the
 #: record was never sent. Any other code (INVALID_DATA for an unknown id, say) will not change on a retry.
 RETRYABLE_CODES = frozenset(
@@ -83,12 +87,31 @@ def describe_failures(failed: Sequence[RecordResult], requested: int) -> str:
     Thousands of failures must not make a log line of megabytes.
     """
     shown = ", ".join(f"{result.id} ({result.code})" for result in failed[:FAILURES_SHOWN])
-    text = f"{len(failed)} of {requested} records failed: {shown}"
+    text = f"{len(failed)} of {requested} {noun_for(requested, 'record')} failed: {shown}"
     if len(failed) > FAILURES_SHOWN:
         counts = Counter(result.code for result in failed)
         per_code = ", ".join(f"{code} x{count}" for code, count in counts.most_common())
         text += f" ... and {len(failed) - FAILURES_SHOWN} more (all failures by code: {per_code})"
     return text + "."
+
+
+def failure_reasons(failed: Sequence[RecordResult]) -> str:
+    """The first message of each of the REASONS_SHOWN most frequent codes, each cut to REASON_CHARS.
+
+    So that the task's final error names why records failed (a dead host, retries that ran out), not only
+    the XCom; the messages are the results' own, which never carry a secret.
+    """
+    first: dict[str, str] = {}
+    for result in failed:
+        first.setdefault(result.code, result.message)
+    codes = [code for code, _ in Counter(result.code for result in failed).most_common(REASONS_SHOWN)]
+    reasons = []
+    for code in codes:
+        message = first[code]
+        if len(message) > REASON_CHARS:
+            message = message[: REASON_CHARS - 3].rstrip() + "..."
+        reasons.append(f"{code}: {message}" if message else code)
+    return "; ".join(reasons)
 
 
 def failure_counts(failed: Sequence[RecordResult]) -> dict[str, int]:
@@ -98,7 +121,11 @@ def failure_counts(failed: Sequence[RecordResult]) -> dict[str, int]:
 
 def partial_failure_error(failed: Sequence[RecordResult], requested: int) -> PartialFailureError:
     """The error that fails the task; a retryable one only if some failure may pass on a retry."""
-    message = describe_failures(failed, requested) + " Per-record results are in the return_value XCom."
+    message = (
+        describe_failures(failed, requested)
+        + f" Why: {failure_reasons(failed)}."
+        + " Per-record results are in the return_value XCom."
+    )
     if any(result.code in RETRYABLE_CODES for result in failed):
         return PartialFailureError(
             message + " Some failures were transient: a retry may fix them.", failed=len(failed)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import IO, TYPE_CHECKING
 
+from airflow_provider_bigin.client.plurals import count_noun
 from airflow_provider_bigin.client.results import RecordResult, to_json_lines
 from airflow_provider_bigin.errors import InvalidInputError, ResultsSinkError
 
@@ -67,7 +68,8 @@ class ResultsFile:
         except Exception as error:
             raise ResultsSinkError(
                 f"results_path {self.url} could not be completed ({type(error).__name__}: {error}) after "
-                f"{self.lines} lines; the per-record outcomes in XCom and the summary are still right."
+                f"{count_noun(self.lines, 'line')}; the per-record outcomes in XCom and the summary are "
+                "still right."
             ) from None
 
     def __exit__(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from airflow_provider_bigin.client.plurals import count_noun
 from airflow_provider_bigin.errors import InvalidInputError
 
 AUTO, ALL, FAILED, NONE = "auto", "all", "failed", "none"
@@ -44,7 +45,8 @@ def choose_return(requested: str, records: int) -> ReturnChoice:
     if requested != AUTO:
         return ReturnChoice(requested, f"return_records={requested!r}")
     if records <= AUTO_ALL_UP_TO:
-        return ReturnChoice(ALL, f"return_records='auto': {records:,} records, at most {AUTO_ALL_UP_TO:,}")
+        counted = count_noun(records, "record", thousands=True)
+        return ReturnChoice(ALL, f"return_records='auto': {counted}, at most {AUTO_ALL_UP_TO:,}")
     return ReturnChoice(
         FAILED,
         f"return_records='auto': {records:,} records, more than {AUTO_ALL_UP_TO:,}, so only the failed ones "

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 from airflow.sdk import BaseOperator
 
 from airflow_provider_bigin.client.counts import whole_number
+from airflow_provider_bigin.client.plurals import count_noun
 from airflow_provider_bigin.connection_form import DEFAULT_CONN_ID
 from airflow_provider_bigin.errors import BiginError, InvalidInputError
 from airflow_provider_bigin.operators.partial_failure import (
@@ -166,7 +167,8 @@ class BiginTagsOperator(BaseOperator):
                 return self._nothing_to_do(context, plan, choice, results_file)
             if self.max_records is not None and len(plan.ids) > self.max_records:
                 raise InvalidInputError(
-                    f"{len(plan.ids)} distinct record ids exceed max_records={self.max_records}: nothing was "
+                    f"{count_noun(len(plan.ids), 'distinct record id')} "
+                    f"exceed{'s' if len(plan.ids) == 1 else ''} max_records={self.max_records}: nothing was "
                     "sent. Check the upstream query, or raise max_records if this many changes are meant."
                 )
             client = self.hook.get_conn()
@@ -174,12 +176,12 @@ class BiginTagsOperator(BaseOperator):
         except BiginError as error:
             self._raise_for_task(error)
         self.log.info(
-            "%s on %s: %d records, tags %s, in %d calls%s.",
+            "%s on %s: %s, tags %s, in %s%s.",
             plan.action,
             plan.module,
-            len(plan.ids),
+            count_noun(len(plan.ids), "record"),
             list(plan.tags),
-            plan.calls,
+            count_noun(plan.calls, "call"),
             " (dry run: nothing will be sent)" if self.is_dry_run else "",
         )
         if choice.limit is not None:
@@ -225,7 +227,8 @@ class BiginTagsOperator(BaseOperator):
                     plan, on_batch=self._log_batch, sink=results_file, keep_all=choice.keeps_all
                 )
             finally:
-                self.log.info("%d records' outcomes written to %s.", results_file.lines, results_file.url)
+                written = count_noun(results_file.lines, "record's", "records'")
+                self.log.info("%s outcomes written to %s.", written, results_file.url)
 
     # --- steps ----------------------------------------------------------------------------------------
 
@@ -247,10 +250,10 @@ class BiginTagsOperator(BaseOperator):
 
     def _log_batch(self, report: BatchReport) -> None:
         self.log.info(
-            "batch %d/%d: %d ids, %d done, %d failed",
+            "batch %d/%d: %s, %d done, %d failed",
             report.index,
             report.total,
-            report.size,
+            count_noun(report.size, "id"),
             report.succeeded,
             report.failed,
         )
@@ -303,15 +306,15 @@ class BiginTagsOperator(BaseOperator):
     def _log_summary(self, outcome: TagOutcome) -> None:
         summary = outcome.summary
         self.log.info(
-            "%s on %s%s: %d requested, %d succeeded, %d failed, %d API calls, %d retries.",
+            "%s on %s%s: %d requested, %d succeeded, %d failed, %s, %s.",
             summary.action,
             summary.module,
             " (dry run)" if summary.dry_run else "",
             summary.requested,
             summary.succeeded,
             summary.failed,
-            summary.api_calls,
-            summary.retries,
+            count_noun(summary.api_calls, "API call"),
+            count_noun(summary.retries, "retry", "retries"),
         )
 
     def _finish(
