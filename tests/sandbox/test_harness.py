@@ -19,7 +19,6 @@ def test_connection_points_the_provider_at_the_sandbox_for_both_servers(bigin_sa
         "password": bigin_sandbox.client_secret,
         "extra": {
             "refresh_token": bigin_sandbox.refresh_token,
-            "data_center": "us",
             "accounts_url": bigin_sandbox.url,
             "api_domain": bigin_sandbox.url,
         },
