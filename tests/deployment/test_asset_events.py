@@ -74,6 +74,33 @@ def consumed_lines(api: AirflowRestClient, want: int, settle: float) -> tuple[li
         time.sleep(_POLL_SECONDS)
 
 
+def run_events(api: AirflowRestClient, run_id: str, want: int, timeout: float) -> dict[str, Any]:
+    """The producer run's asset events, read until `want` of them are visible or `timeout` passes.
+
+    Once, on a loaded CI machine, the list read right after the run's success held 3 of its 4 events (cause
+    not found; the diagnosis below says what the servers logged if it happens again). The test compares what
+    it finally sees, so an event that never comes still fails it.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        events: dict[str, Any] = api.request(
+            "GET",
+            "/assets/events",
+            params={"source_dag_id": PRODUCER, "source_run_id": run_id, "limit": 100},
+        )
+        if len(events["asset_events"]) >= want or time.monotonic() > deadline:
+            return events
+        time.sleep(_POLL_SECONDS)
+
+
+def why_events_differ(deployment: AirflowDeployment, run_id: str) -> str:
+    """What the API server and the tag tasks logged about assets and state updates, if an event is missing."""
+    words = ("asset", "Asset", "Error updating", "locked", "IntegrityError", "Traceback", "retry")
+    server = [line for line in deployment.logs_tail(5000).splitlines() if any(word in line for word in words)]
+    tasks = deployment.task_log_tail(PRODUCER, run_id, "remove_tags", lines=15)
+    return "\n".join(["API server and scheduler:", *server[-80:], "tag tasks:", tasks])
+
+
 def test_the_flagship_triggers_the_dag_scheduled_on_its_contacts_asset_with_its_figures(
     process_sandbox: Sandbox,
     deployment_dirs: tuple[Path, Path, Path],
@@ -109,10 +136,11 @@ def test_the_flagship_triggers_the_dag_scheduled_on_its_contacts_asset_with_its_
             for ti in tasks
             if ti["task_id"] == "remove_tags"
         ]
-        events = api.request("GET", "/assets/events", params={"source_dag_id": PRODUCER, "limit": 100})
+        events = run_events(api, producer_run, want=len(summaries), timeout=30)
         lines, consumer_runs = consumed_lines(api, want=3, settle=60)
         seconds = time.monotonic() - started
     assert deployment.leftover_pids() == []
+    diagnosis = why_events_differ(deployment, producer_run)
 
     assert state == "success", {(ti["task_id"], ti["map_index"]): ti["state"] for ti in tasks}
     # The consumer is scheduled on the Contacts asset of the connection's host.
@@ -128,7 +156,7 @@ def test_the_flagship_triggers_the_dag_scheduled_on_its_contacts_asset_with_its_
         )
         for s in summaries
     )
-    assert recorded == expected
+    assert recorded == expected, diagnosis
     # The consumer ran on the Contacts events: each line it read is one Contacts tag task's figures, none is
     # the Pipelines task's, none is read twice.
     contacts_figures = [{k: s[k] for k in FIGURES} for s in summaries if s["module"] == "Contacts"]
