@@ -57,6 +57,11 @@ class _Decoder:
             self._zlib = zlib.decompressobj(self._wbits)
         return out  # type: ignore[no-any-return]
 
+    def check_complete(self) -> None:
+        """At the end of the body: a compressed stream must have ended too, or the reply was cut short."""
+        if self._zlib is not None and not self._zlib.eof:
+            raise UnexpectedResponseError(f"The reply's {self.encoding} data ends before its end marker.")
+
     @property
     def pending(self) -> bool:
         """True while input is left over that may still decode to more bytes."""
@@ -86,4 +91,5 @@ def read_capped(raw: Any, encoding: str, cap: int, what: str) -> bytearray:
                 break
             data = b""
         if not chunk:
+            decoder.check_complete()
             return body

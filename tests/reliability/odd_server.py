@@ -76,11 +76,12 @@ def trickling_body(body: bytes, every: float = 1.5) -> Reply:
 
 
 def endless_body() -> Reply:
-    """A chunked JSON array that never closes: 1 MiB pieces until ENDLESS_LIMIT_BYTES or the client goes."""
+    """A chunked JSON array that never closes: 16 KiB pieces until ENDLESS_LIMIT_BYTES or the client goes
+    (small, so that the server's own memory does not blur the client's)."""
 
     def pieces() -> Iterator[bytes]:
         yield b'{"data": ['
-        piece = b'"' + _ZEROS + b'",'
+        piece = b'"' + _ZEROS[: 16 * 1024] + b'",'
         for _ in range(ENDLESS_LIMIT_BYTES // len(piece)):
             yield piece
 
@@ -204,8 +205,10 @@ class OddServer:
                 headers = [("Content-Type", reply.content_type), *reply.headers]
                 if reply.chunks is not None:
                     headers += [("Transfer-Encoding", "chunked"), ("Connection", "close")]
-                elif reply.status != 204:
+                elif reply.status != 204 and not any(name == "Content-Length" for name, _ in reply.headers):
                     headers.append(("Content-Length", str(len(reply.body))))
+                if ("Connection", "close") in headers:
+                    self.close_connection = True
                 if reply.status == 204:
                     headers = []
                 head = f"HTTP/1.1 {reply.status} Scripted\r\n" + "".join(
