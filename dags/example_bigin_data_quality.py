@@ -37,6 +37,7 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pendulum
@@ -112,6 +113,10 @@ with DAG(
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
+    # Airflow retries nothing by default: a transient Bigin failure (5xx, 429, a lost reply) that outlasts the
+    # operator's own retries fails the task, and these try it again. Tag changes are idempotent, so a retry is
+    # safe; permanent failures (bad input, an unknown id, a missing scope) fail at once without retries.
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
     tags=["example", "bigin", "data-quality"],
     params={
         "warehouse_conn_id": Param("bigin_warehouse", type="string", description="the mirror's connection"),
@@ -124,6 +129,7 @@ with DAG(
     mirror_is_usable = SQLTableCheckOperator.partial(
         task_id="mirror_is_usable",
         conn_id=WAREHOUSE,
+        retries=0,  # an empty or stale mirror is a finding, not a fault: stop the run now
         checks={
             "not_empty": {"check_statement": "COUNT(*) > 0"},
             "fresh": {
@@ -185,7 +191,7 @@ with DAG(
         outlets=[TAG_CHANGES],
     ).expand_kwargs(removals)
 
-    @task(trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS)
+    @task(trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS, retries=0)  # it fails on purpose, for good
     def report(plan: list[dict[str, Any]], summaries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """One line per rule; fails the run if a rule was refused, failed, or left records failed."""
         # A slice reads every summary in one request; a rule refused before it could report has none.

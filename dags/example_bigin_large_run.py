@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import pendulum
@@ -35,6 +36,10 @@ with DAG(
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
     tags=["example", "bigin"],
+    # Airflow retries nothing by default: a transient Bigin failure (5xx, 429, a lost reply) that outlasts the
+    # operator's own retries fails the task, and these try it again. Tag changes are idempotent, so a retry is
+    # safe; permanent failures (bad input, an unknown id, a missing scope) fail at once without retries.
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
     params={
         "results_url": Param(
             "file:///tmp/bigin-results",
@@ -63,7 +68,6 @@ with DAG(
         return_records="failed",
         results_path="{{ params.results_url }}/{{ dag.dag_id }}/{{ run_id }}.jsonl",
         on_partial_failure="warn",
-        retries=2,
     )
 
     @task(multiple_outputs=False)  # one XCom for the report, not one per key of the returned dict

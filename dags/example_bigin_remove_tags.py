@@ -9,6 +9,8 @@ record does not carry succeeds, so the DAG can run again safely.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pendulum
 from airflow.sdk import DAG
 
@@ -21,6 +23,10 @@ with DAG(
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
     tags=["example", "bigin"],
+    # Airflow retries nothing by default: a transient Bigin failure (5xx, 429, a lost reply) that outlasts the
+    # operator's own retries fails the task, and these try it again. Tag changes are idempotent, so a retry is
+    # safe; permanent failures (bad input, an unknown id, a missing scope) fail at once without retries.
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
 ):
     RemoveTagsOperator(
         task_id="remove_tags",

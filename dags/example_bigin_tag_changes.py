@@ -15,6 +15,7 @@ call; that reads the connection (no secret) when the file is parsed. With a fixe
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import pendulum
@@ -34,6 +35,10 @@ with DAG(
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
     tags=["example", "bigin", "assets"],
+    default_args={
+        "retries": 2,
+        "retry_delay": timedelta(minutes=5),
+    },  # as every example: Airflow's default is 0
 ):
 
     @task

@@ -9,6 +9,7 @@ reads the operator's per-record results from XCom, as any downstream step can, t
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pendulum
@@ -26,6 +27,10 @@ STALE_TAGS = ("In Progress", "Follow-up")
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
     tags=["example", "bigin", "taskflow"],
+    # Airflow retries nothing by default: a transient Bigin failure (5xx, 429, a lost reply) that outlasts the
+    # operator's own retries fails the task, and these try it again. Tag changes are idempotent, so a retry is
+    # safe; permanent failures (bad input, an unknown id, a missing scope) fail at once without retries.
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
     params={"warehouse_conn_id": Param("bigin_warehouse", type="string")},
 )
 def example_bigin_taskflow() -> None:

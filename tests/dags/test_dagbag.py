@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,9 +12,9 @@ from tests.dags.conftest import DAGS_DIR
 DAG_FILES = sorted(DAGS_DIR.glob("*.py"))
 
 
-def test_every_example_dag_file_imports_without_errors(
-    airflow_db: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def example_bag(airflow_db: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Every example DAG, parsed as Airflow's DAG processor would."""
     # example_bigin_tag_changes takes its asset's host from bigin_default when the file is parsed.
     bigin_default = {
         "conn_type": "bigin",
@@ -27,8 +28,11 @@ def test_every_example_dag_file_imports_without_errors(
     except ImportError:
         from airflow.models.dagbag import DagBag  # type: ignore[no-redef]  # Airflow 3.1
 
-    bag = DagBag(dag_folder=str(DAGS_DIR))  # examples stay out: the test AIRFLOW_HOME disables them
+    return DagBag(dag_folder=str(DAGS_DIR))  # examples stay out: the test AIRFLOW_HOME disables them
 
+
+def test_every_example_dag_file_imports_without_errors(example_bag: Any) -> None:
+    bag = example_bag
     assert bag.import_errors == {}
     assert set(bag.dag_ids) == {
         "example_bigin_data_quality",
@@ -52,3 +56,25 @@ def test_example_dag_imports_nothing_from_airflow_2_apis(path: Path) -> None:
     legacy = {"airflow.models", "airflow.decorators", "airflow.operators", "airflow.utils", "airflow.hooks"}
     assert not {name for name in imported if any(name == old or name.startswith(f"{old}.") for old in legacy)}
     assert ast.get_docstring(tree), f"{path.name} has no module docstring"
+
+
+def test_every_example_task_is_retried_after_a_delay_but_the_checks_that_stop_a_run_on_purpose(
+    example_bag: Any,
+) -> None:
+    """The README leaves transient failures to Airflow's retries, which are 0 unless a DAG sets them."""
+    from datetime import timedelta
+
+    stop_on_purpose = {
+        ("example_bigin_data_quality", "mirror_is_usable"),
+        ("example_bigin_data_quality", "report"),
+    }
+    tag_tasks = 0
+    for dag_id in example_bag.dag_ids:
+        for task in example_bag.get_dag(dag_id).tasks:
+            if (dag_id, task.task_id) in stop_on_purpose:
+                assert task.retries == 0, f"{dag_id}.{task.task_id} would wait to fail again"
+                continue
+            assert task.retries >= 2, f"{dag_id}.{task.task_id} is never retried"
+            assert task.retry_delay >= timedelta(minutes=1), f"{dag_id}.{task.task_id} retries at once"
+            tag_tasks += task.task_type in ("RemoveTagsOperator", "AddTagsOperator")  # mapped ones too
+    assert tag_tasks == 4  # the flagship's mapped remove_tags, and one in each of three other examples
