@@ -33,6 +33,7 @@ from typing import Any
 from airflow_provider_bigin.client.assembly import OutcomeAssembler
 from airflow_provider_bigin.client.calls import ADD_TAGS_JSON, ADD_TAGS_QUERY, tag_request
 from airflow_provider_bigin.client.plan import PlannedBatch, TagPlan, id_chunks
+from airflow_provider_bigin.client.plurals import count_noun, noun_for
 from airflow_provider_bigin.client.replies import SharedValues, parse_record_results
 from airflow_provider_bigin.client.results import (
     ERROR,
@@ -79,7 +80,7 @@ class _Unsettled(Exception):
     """Some ids of a call got no final result; raised to make tenacity send them again."""
 
     def __init__(self, left: int, sent: int) -> None:
-        super().__init__(f"the reply left {left} of {sent} ids without a final result")
+        super().__init__(f"the reply left {left} of {sent} {noun_for(sent, 'id')} without a final result")
 
 
 class _NoToken(Exception):
@@ -383,11 +384,11 @@ class PlanRunner:
             if smaller is not None:
                 log.warning(
                     "%s: Bigin refused a call of %d ids for its URL length (%s); splitting it, and the run "
-                    "sends at most %d ids per call from now on.",
+                    "sends at most %s per call from now on.",
                     call.label,
                     len(call.pending),
                     failure_reason(refusal),
-                    smaller,
+                    count_noun(smaller, "id"),
                 )
             return _SPLIT
         if (
@@ -418,25 +419,24 @@ class PlanRunner:
             how = "no attempt can have applied the change"
         if isinstance(last, HostUnreachableError):
             log.error(
-                "%s: %s could not be reached (%s) after %d attempts in %.1f s; %s. The run starts no "
-                "further calls.",
+                "%s: %s could not be reached (%s) after %s in %.1f s; %s. The run starts no further calls.",
                 call.label,
                 last.host,
                 last.cause,
-                call.attempts,
+                count_noun(call.attempts, "attempt"),
                 took,
                 how,
             )
             return last
         if not run.stop.is_set():
             log.warning(
-                "%s: gave up after %d attempts in %.1f s: %s; its %d unsettled records are %s (%s).",
+                "%s: gave up after %s in %.1f s: %s; its %s %s (%s).",
                 call.label,
-                call.attempts,
+                count_noun(call.attempts, "attempt"),
                 took,
                 failure_reason(last),
-                len(call.pending),
-                _failure_code(last),
+                count_noun(len(call.pending), "unsettled record"),
+                ("is " if len(call.pending) == 1 else "are ") + _failure_code(last),
                 how,
             )
         return None
@@ -504,7 +504,7 @@ def _gave_up(record_id: str, error: BaseException, attempts: int, *, may_have_ap
         status=ERROR,
         code=code,
         message=(
-            f"gave up after {attempts} attempts: {reason}; {what}, "
+            f"gave up after {count_noun(attempts, 'attempt')}: {reason}; {what}, "
             "and running again is safe (tag changes are idempotent)"
         ),
         details={"id": record_id, "attempts": attempts, "may_have_applied": may_have_applied},
