@@ -20,6 +20,7 @@ from airflow_provider_bigin.client.datacenters import DataCenter, api_domain_for
 from airflow_provider_bigin.client.deadlines import DeadlineAdapter
 from airflow_provider_bigin.client.exchange import HttpReply, exchange
 from airflow_provider_bigin.client.replies import ApiReply, is_invalid_token, reply_or_error
+from airflow_provider_bigin.client.scrubbing import scrub_body
 from airflow_provider_bigin.client.strict_json import NotJsonError, loads_strict
 from airflow_provider_bigin.client.tokens.grant import AccessToken
 from airflow_provider_bigin.client.tokens.source import TokenSource
@@ -65,16 +66,6 @@ class Counters:
                 self.retries += 1
 
 
-def _payload(reply: HttpReply) -> Any:
-    """The parsed body: None when empty, Ellipsis when not strict JSON (an HTML page, a truncated reply)."""
-    if not reply.body:
-        return None
-    try:
-        return loads_strict(reply.body)
-    except NotJsonError:
-        return ...
-
-
 class Transport:
     """Sends ApiRequests over one session with the current token, to the connection's API domain.
 
@@ -116,6 +107,16 @@ class Transport:
             json_body=request.json_body,
         )
 
+    def _payload(self, reply: HttpReply, token: AccessToken) -> Any:
+        """The parsed body, scrubbed of every credential first: None when empty, Ellipsis when not strict
+        JSON (an HTML page, a truncated reply)."""
+        if not reply.body:
+            return None
+        try:
+            return loads_strict(scrub_body(reply.body, (*self._tokens.secret_values(), token.value)))
+        except NotJsonError:
+            return ...
+
     def send(self, request: ApiRequest, counters: Counters, *, retry: bool = False) -> ApiReply:
         """Send once (twice after a 401 INVALID_TOKEN); per-record replies (data[]) are returned as data.
 
@@ -124,13 +125,13 @@ class Transport:
         token = self._tokens.get()
         counters.count_call(retry=retry)
         reply = self._post_once(request, token)
-        payload = _payload(reply)
+        payload = self._payload(reply, token)
         if is_invalid_token(reply.status, payload):
             self._tokens.invalidate(token)
             token = self._tokens.get()
             counters.count_call(retry=True)
             reply = self._post_once(request, token)
-            payload = _payload(reply)
+            payload = self._payload(reply, token)
             if is_invalid_token(reply.status, payload):
                 raise InvalidTokenError(
                     "Bigin refused a freshly minted access token (INVALID_TOKEN): check that data_center "

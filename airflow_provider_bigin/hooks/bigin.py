@@ -268,27 +268,35 @@ class BiginHook(BaseHook):
     def test_connection(self) -> tuple[bool, str]:
         """One authenticated call (list modules); the message names the data centre and the API domain.
 
-        A failure returns the typed error's message, which never carries a secret.
+        A failure returns the typed error's message: the client scrubbed Zoho's text of credentials when it
+        read the reply, and the message is scrubbed once more here, as one from outside the package is.
         """
         try:
             check = self.client.check()
         except BiginError as error:
-            return False, f"{type(error).__name__}: {error.message}"
+            return False, f"{type(error).__name__}: {self._scrub(error.message)}"
         except Exception as error:  # the UI shows the message instead of a stack trace
             return False, f"{type(error).__name__}: {self._scrub(str(error))}"
-        return True, check.message
+        return True, self._scrub(check.message)
 
     def _scrub(self, text: str) -> str:
-        """Belt and braces for messages from outside this package: blank out the connection's secrets."""
+        """Belt and braces: blank out the connection's secrets and the access token the client holds."""
+        from airflow_provider_bigin.client.scrubbing import scrub_text  # noqa: PLC0415  # as the client is
+
+        secrets: list[str] = []
+        client = self.__dict__.get("client")  # only a client already built: building one may fail
+        if client is not None:
+            secrets.extend(client.tokens.secret_values())
         try:
             params = self._get_conn_params()
         except Exception:
-            return text
-        for name in ("client_secret", "refresh_token"):
-            secret = params.get(name)
-            if isinstance(secret, str) and secret:
-                text = text.replace(secret, "***")
-        return text
+            params = {}
+        secrets.extend(
+            value
+            for value in (params.get("client_secret"), params.get("refresh_token"))
+            if isinstance(value, str)
+        )
+        return scrub_text(text, secrets)
 
     # --- the connection form (Airflow 3.1; 3.2+ reads provider info and never calls these) ------------
 

@@ -269,3 +269,47 @@ def entry(record_id: Any, *, details: Any = None) -> dict[str, Any]:
         "message": "tags updated successfully",
         "status": "success",
     }
+
+
+class Echo:
+    """A server that puts the credentials it was sent into every text field of its replies.
+
+    The grant hands out a token (or, with ``grant_error``, refuses with the secrets in its
+    error_description); the API answers each id with them in `message`, `details` and the tags
+    (``whole=True``: a whole-request 400 whose `message` holds them). What a careless or hostile Zoho
+    could do, so that a test can see that no channel shows them.
+    """
+
+    def __init__(self, *, grant_error: bool = False, whole: bool = False) -> None:
+        self.grant_error = grant_error
+        self.whole = whole
+        self.secrets: list[str] = []
+
+    @property
+    def text(self) -> str:
+        return " | ".join(self.secrets)
+
+    def token(self, form: dict[str, str], url: str) -> Reply:
+        self.secrets[:0] = [form.get("client_secret", ""), form.get("refresh_token", "")]
+        if self.grant_error:
+            return Reply.json({"error": "invalid_request", "error_description": f"bad request: {self.text}"})
+        reply = minted_token(form, url)
+        self.secrets.append(json.loads(reply.body)["access_token"])
+        return reply
+
+    def api(self, seen: Seen) -> Reply:
+        if self.whole or not seen.ids:
+            return Reply.json({"code": "INVALID_DATA", "message": f"cannot do it: {self.text}"}, 400)
+        return Reply.json(
+            {
+                "data": [
+                    {
+                        "code": "INVALID_DATA",
+                        "details": {"id": record_id, "echo": self.text, "nested": [{"again": self.text}]},
+                        "message": f"refused for {self.text}",
+                        "status": "error",
+                    }
+                    for record_id in seen.ids
+                ]
+            }
+        )

@@ -19,6 +19,7 @@ import requests
 
 from airflow_provider_bigin.client.bounded_read import MIB
 from airflow_provider_bigin.client.exchange import exchange
+from airflow_provider_bigin.client.scrubbing import scrub_body
 from airflow_provider_bigin.client.strict_json import NotJsonError, loads_strict
 from airflow_provider_bigin.errors import (
     InvalidClientError,
@@ -164,7 +165,7 @@ def parse_token_reply(reply: Any, *, accounts_url: str, now: float | None = None
 
 
 def token_error(error: str, description: str, *, accounts_url: str) -> Exception:
-    """The exception for Zoho Accounts' `error` field; Zoho's descriptions never carry a secret."""
+    """The exception for Zoho Accounts' `error` field; the reply was scrubbed of credentials when read."""
     lowered = error.strip().lower()
     if lowered == ACCESS_DENIED or "too many requests" in description.lower():
         return TokenBudgetLockout(description or error)
@@ -225,7 +226,7 @@ def request_access_token(
             f"Zoho Accounts at {accounts_url} answered HTTP {reply.status}.", http_status=reply.status
         )
     try:
-        payload = loads_strict(reply.body)
+        payload = loads_strict(scrub_body(reply.body, (client_secret, refresh_token)))
     except NotJsonError as error:
         raise UnexpectedResponseError(
             f"Zoho Accounts at {accounts_url} answered HTTP {reply.status} without JSON: is accounts_url a "

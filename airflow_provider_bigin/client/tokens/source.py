@@ -173,6 +173,13 @@ class TokenSource:
             self._remember(token)
         return self._hand_out(token)
 
+    def secret_values(self) -> tuple[str, ...]:
+        """The client secret, the refresh token and the access token in memory: what server text must not
+        echo (client/scrubbing.py); read-only."""
+        with _PROCESS_LOCK:
+            token = _PROCESS_TOKENS.get(self.key)
+        return (self._client_secret, self._refresh_token) + ((token.value,) if token is not None else ())
+
     def invalidate(self, token: AccessToken) -> None:
         """Forget `token` (the API refused it), unless a newer one already replaced it.
 
