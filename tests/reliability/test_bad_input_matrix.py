@@ -318,7 +318,9 @@ CASES: list[Case] = [
         "tag_longer_than_100", "is 101 characters long: a tag name has at most 100", tags=["x" * 101]
     ),
     input_error(
-        "two_bad_tags_counted", "2 of 3 tag names are refused; the first is shown.", tags=["a\nb", "b", "c\td"]
+        "two_bad_tags_counted",
+        "2 of 3 tag names are refused; the first is shown.",
+        tags=["a\nb", "b", "c\td"],
     ),
     # Ids.
     input_error("non_digit_id", "record_ids[0] is 'abc': a record id is a string of digits", ids=["abc"]),
