@@ -46,7 +46,7 @@ def host_of(url: str) -> str:
 def unreachable_cause(error: requests.RequestException) -> str | None:
     """Why the host could not be reached, or None when the request may have been sent."""
     if isinstance(error, requests.exceptions.ProxyError):
-        return "the proxy could not be reached"
+        return "the proxy refused or could not be reached"
     if isinstance(error, requests.exceptions.SSLError):
         return "TLS failure"
     if isinstance(error, requests.exceptions.ConnectTimeout):
