@@ -1,23 +1,32 @@
 """``bigin-sandbox`` / ``python -m airflow_provider_bigin.sandbox``: run a sandbox in the foreground.
 
-It prints where it listens and, on a line of its own, ``AIRFLOW_CONN_BIGIN_DEFAULT=<json>``: a connection
-for the default client, ready to ``export``. It stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
+It prints where it listens and, on a line of its own, ``export AIRFLOW_CONN_BIGIN_DEFAULT='<json>'``: a
+connection for the default client, quoted so that bash and zsh can run the line as pasted. ``--env-file PATH``
+also writes the connection to a file that both ``set -a; . PATH`` and docker's ``--env-file`` read. It stops
+cleanly on Ctrl-C (SIGINT) or SIGTERM, even with requests in flight.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import json
+import os
+import shlex
 import signal
 import sys
+import urllib.parse
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from airflow_provider_bigin.sandbox.accounts import TokenPolicy
 from airflow_provider_bigin.sandbox.config import SandboxConfig
 from airflow_provider_bigin.sandbox.connection import connection_env_name, connection_json, sandbox_connection
 from airflow_provider_bigin.sandbox.faults import NAMED_PROFILES, fault_profile
 from airflow_provider_bigin.sandbox.seed import load_seed
-from airflow_provider_bigin.sandbox.server import HOST, bind_socket, uvicorn_server
+from airflow_provider_bigin.sandbox.server import HOST, ShutdownGuard, bind_socket, uvicorn_server
 from airflow_provider_bigin.sandbox.store import DEFAULT_TAGS_REPORT, TAGS_REPORTS
 
 
@@ -26,7 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="bigin-sandbox",
         description="An offline Zoho Accounts + Bigin v2 API on 127.0.0.1, for tests and demos.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        help="also write the connection to this file, for `set -a; . PATH; set +a` or docker's --env-file",
+    )
     parser.add_argument("--seed", help="JSON seed file (default: the built-in demo data)")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every API and token call")
     parser.add_argument(
@@ -68,6 +83,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def installed_version() -> str:
+    """The installed distribution's version (the package's own ``__version__`` would import the client)."""
+    try:
+        return importlib.metadata.version("airflow-provider-bigin")
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed: run from a source tree)"
+
+
+def export_line(name: str, value: str) -> str:
+    """``export NAME='value'``: single quotes keep every character as it is in bash and zsh (``shlex.quote``
+    writes a single quote inside the value as ``'"'"'``), so no brace expansion or quote removal applies."""
+    return f"export {name}={shlex.quote(value)}"
+
+
+def connection_uri(connection: dict[str, Any]) -> str:
+    """The connection as Airflow's URI form, the extra as JSON in ``__extra__``, every part percent-encoded.
+
+    What is left (letters, digits, ``%._-:/@?=``) means the same to a shell sourcing ``NAME=value`` as to
+    docker, which takes the value literally: no quotes are needed, so none are left in the value.
+    """
+
+    def encoded(text: str) -> str:
+        return urllib.parse.quote(text, safe="").replace("~", "%7E")  # `:~` would be expanded by a shell
+
+    extra = json.dumps(connection["extra"], separators=(",", ":"))
+    credentials = f"{encoded(connection['login'])}:{encoded(connection['password'])}"
+    return f"{connection['conn_type']}://{credentials}@/?__extra__={encoded(extra)}"
+
+
+def write_env_file(path: Path, name: str, connection: dict[str, Any], url: str) -> None:
+    """One ``NAME=uri`` line (mode 0600: it holds the sandbox's client secret), after a comment on its use."""
+    text = (
+        f"# The Bigin sandbox at {url}: `set -a; . {path}; set +a`, or `docker run --env-file {path}`\n"
+        f"{name}={connection_uri(connection)}\n"
+    )
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        file.write(text)
+
+
 def config_from_args(args: argparse.Namespace) -> SandboxConfig:
     return SandboxConfig(
         seed=args.seed,
@@ -107,7 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from airflow_provider_bigin.sandbox.state import SandboxState  # noqa: PLC0415
 
     state = SandboxState(config, seed)
-    server = uvicorn_server(create_app(state=state))
+    app = ShutdownGuard(create_app(state=state))
+    server = uvicorn_server(app)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         """Before uvicorn takes the signals over, and again when it re-raises the one that stopped it."""
@@ -121,10 +177,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     connection = sandbox_connection(url, default.client_id, default.client_secret, default.refresh_token)
     print(f"Bigin sandbox listening on {url} (Zoho Accounts and the Bigin v2 API; Ctrl-C stops it)")
     print(f"Counters: {url}/__sandbox__/stats   clients: {', '.join(state.clients)}")
-    print(f"{connection_env_name()}={connection_json(connection)}", flush=True)
+    if args.env_file is not None:
+        try:
+            write_env_file(args.env_file, connection_env_name(), connection, url)
+        except OSError as error:
+            sock.close()
+            print(f"bigin-sandbox: cannot write {args.env_file}: {error.strerror}", file=sys.stderr)
+            return 1
+        print(f"Connection written to {args.env_file} (for `set -a; . FILE; set +a` or `docker --env-file`)")
+    print(export_line(connection_env_name(), connection_json(connection)), flush=True)
     server.run(sockets=[sock])
     sock.close()
-    print("Bigin sandbox stopped", file=sys.stderr)
+    in_flight = ""
+    if app.cancelled:
+        were = "request in flight was" if app.cancelled == 1 else "requests in flight were"
+        in_flight = f" ({app.cancelled} {were} answered 503)"
+    print(f"Bigin sandbox stopped{in_flight}", file=sys.stderr)
     return 0
 
 

@@ -1,12 +1,16 @@
 """Running a sandbox: uvicorn in a background thread of this process, or the CLI in a subprocess.
 
 Both bind 127.0.0.1 only. The socket is bound before the server starts, so port 0 resolves to a known free
-port at once, and a thread-mode start cannot race another process for it.
+port at once, and a thread-mode start cannot race another process for it. A stop waits at most
+``SHUTDOWN_GRACE_SECONDS`` for requests in flight, then answers each one 503 (``ShutdownGuard``) instead of
+letting uvicorn log the cancelled request's traceback.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 import queue
 import re
 import signal
@@ -15,13 +19,67 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import IO, Any
 
 HOST = "127.0.0.1"
 BACKLOG = 2048
 SHUTDOWN_GRACE_SECONDS = 1  # a "slow" fault's reply is not worth waiting for at shutdown
 LISTENING_LINE = re.compile(r"^Bigin sandbox listening on (http://127\.0\.0\.1:\d+)")
+# uvicorn's own line when the grace period ends; ShutdownGuard answers those requests and counts them instead.
+_CANCEL_NOTICE = "Cancel %s running task(s), timeout graceful shutdown exceeded"
+
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+class ShutdownGuard:
+    """Wraps the app: a request that the server's shutdown cancels gets a 503 in Zoho's error shape.
+
+    Stopping is the sandbox's own choice, not a fault of the request, so it must not show as an
+    "Exception in ASGI application" traceback; ``cancelled`` counts such requests for the stop message.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.cancelled = 0
+
+    async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked_send)
+        except asyncio.CancelledError:
+            if scope["type"] != "http":
+                raise
+            self.cancelled += 1
+            await _answer_stopping(send, started)
+
+
+async def _answer_stopping(send: Send, started: bool) -> None:
+    if not started:
+        body = (
+            b'{"code":"SANDBOX_STOPPING","details":{},"message":"the sandbox is stopping; '
+            b'this request was not completed","status":"error"}'
+        )
+        headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
+        await send({"type": "http.response.start", "status": 503, "headers": headers})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+    else:  # a reply cut short: end it, the client sees a short body
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+class _CancelNoticeFilter(logging.Filter):
+    """Drops uvicorn's "Cancel N running task(s)" ERROR: ShutdownGuard answers and counts those requests."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != _CANCEL_NOTICE
 
 
 def bind_socket(port: int) -> socket.socket:
@@ -36,7 +94,7 @@ def bind_socket(port: int) -> socket.socket:
     return sock
 
 
-def uvicorn_server(app: Any) -> Any:
+def uvicorn_server(app: ShutdownGuard) -> Any:
     """A uvicorn server for the app: quiet, no access log, no lifespan, short graceful shutdown."""
     import uvicorn  # noqa: PLC0415 - kept out of import time: the pytest plugin imports this package
 
@@ -49,6 +107,9 @@ def uvicorn_server(app: Any) -> Any:
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
         backlog=BACKLOG,
     )
+    notices = logging.getLogger("uvicorn.error")  # configured by uvicorn.Config just above
+    if not any(isinstance(existing, _CancelNoticeFilter) for existing in notices.filters):
+        notices.addFilter(_CancelNoticeFilter())
     return uvicorn.Server(config)
 
 
@@ -58,7 +119,7 @@ class ThreadServer:
     def __init__(self, app: Any, port: int) -> None:
         self._socket = bind_socket(port)
         self.port: int = self._socket.getsockname()[1]
-        self._server = uvicorn_server(app)
+        self._server = uvicorn_server(ShutdownGuard(app))
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [self._socket]},
