@@ -1,14 +1,15 @@
 """Test-wide Airflow set-up: a throw-away AIRFLOW_HOME with a real SQLite metadata database.
 
-The environment is set at import time, before anything imports Airflow, because Airflow reads its
-configuration once per process. DAGs under test are written as files into the temporary DAGs folder:
+The home is the one the package's own pytest plugin (``airflow_provider_bigin.sandbox.pytest_plugin``, loaded
+before any conftest) makes for every suite, so the project's tests run in the Airflow a user's tests get.
+Only the DAGs folder differs, set here at import time, before anything imports Airflow (which reads its
+configuration once per process): DAGs under test are written as files into a temporary DAGs folder, since
 Airflow 3's ``dag.test()`` runs only DAGs that its DAG bundle can parse from disk.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 import textwrap
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -18,12 +19,18 @@ from typing import Any
 
 import pytest
 
-_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="bigin-test-airflow-home-"))
+from airflow_provider_bigin.sandbox.pytest_plugin import session_airflow_home
+
+_PLUGIN_HOME = session_airflow_home()
+if _PLUGIN_HOME is None:
+    raise pytest.UsageError(
+        "the project's tests run in the temporary AIRFLOW_HOME of the bigin pytest plugin, which made none: "
+        "install the package (`make venv`) and do not disable the plugin (-p no:bigin_sandbox)"
+    )
+_AIRFLOW_HOME: Path = _PLUGIN_HOME
 _DAGS_FOLDER = _AIRFLOW_HOME / "dags"
-_DAGS_FOLDER.mkdir()
-os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
+_DAGS_FOLDER.mkdir(exist_ok=True)
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(_DAGS_FOLDER)
-os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
 
@@ -49,11 +56,8 @@ def airflow_home() -> Path:
 
 
 @pytest.fixture(scope="session")
-def airflow_db(airflow_home: Path) -> Path:
-    """A migrated SQLite metadata database, created once per test run."""
-    from airflow.utils import db
-
-    db.initdb()
+def airflow_db(bigin_airflow_db: str, airflow_home: Path) -> Path:
+    """A migrated SQLite metadata database, created once per test run (by the plugin's fixture)."""
     return airflow_home / "airflow.db"
 
 
