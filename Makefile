@@ -82,9 +82,19 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-dist: $(STAMP)
+# Only `build` (pinned by the constraints), in a virtualenv of its own: no Airflow, no development tools. It
+# builds the sdist, then the wheel from that sdist, each backend in an isolated environment of its own.
+BUILD_VENV := .venv-build
+BUILD_STAMP := $(BUILD_VENV)/.installed
+
+$(BUILD_STAMP): $(CONSTRAINTS)
+	@test -x $(BUILD_VENV)/bin/python || $(PYTHON) -m venv $(BUILD_VENV)
+	@$(BUILD_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --constraint $(CONSTRAINTS) build
+	@touch $(BUILD_STAMP)
+
+dist: $(BUILD_STAMP)
 	rm -rf dist
-	$(BIN)/python -m build --sdist --wheel --outdir dist .
+	$(BUILD_VENV)/bin/python -m build --outdir dist .
 
 # Pins the whole development environment, for every Python the provider supports, as Airflow recommends.
 # Needs the registry; run it when a dependency changes and commit the result.
@@ -98,4 +108,4 @@ constraints: $(STAMP)
 	done; rm -f .constraints-override.txt
 
 clean:
-	rm -rf .venv .venv-airflow-* dist build .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .venv .venv-airflow-* .venv-build dist build .mypy_cache .ruff_cache .pytest_cache

@@ -1,9 +1,10 @@
 """``make demo``: the flagship DAG, end to end and offline, against the bundled Bigin sandbox.
 
 Starts the sandbox with its demo data, builds the warehouse mirror of the same records, sets up a throw-away
-AIRFLOW_HOME (SQLite metadata database, connections as ``AIRFLOW_CONN_*`` variables), runs
-``airflow dags test example_bigin_data_quality``, then prints what changed in the CRM and what it cost.
-Every step says what it does; any failure exits non-zero; the sandbox is always stopped.
+AIRFLOW_HOME (SQLite metadata database, connections as ``AIRFLOW_CONN_*`` variables, the token cache beside
+it, never under ``~/.cache``), runs ``airflow dags test example_bigin_data_quality``, then prints what
+changed in the CRM and what it cost. Every step says what it does; any failure exits non-zero; the sandbox
+is always stopped.
 """
 
 from __future__ import annotations
@@ -66,10 +67,12 @@ def snapshot(sandbox: Sandbox) -> TagSnapshot:
 
 
 def airflow_env(home: Path, bigin_env: Mapping[str, str], warehouse: Path) -> dict[str, str]:
-    """The environment of every Airflow command: a private home, the example DAGs, both connections."""
+    """The environment of every Airflow command: a private home and token cache, the example DAGs, both
+    connections."""
     return {
         **os.environ,
         "AIRFLOW_HOME": str(home),
+        "BIGIN_TOKEN_CACHE_DIR": str(home / "token-cache"),
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
