@@ -10,11 +10,15 @@ sandbox in a background thread and one in a subprocess behave the same; the stat
         ...  # run the DAG or the client under test
         assert sb.tags("Contacts", "2445013000000402006") == []
         assert sb.stats()["calls"]["remove_tags"] >= 1
+
+``Sandbox.attach(url)`` gives the same methods on a sandbox started elsewhere (``bigin-sandbox`` in another
+terminal), without owning it: leaving the ``with`` block lets go of it and leaves it running.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import os
 import tempfile
@@ -116,15 +120,36 @@ class Sandbox:
         self._url = ""
         self._clients: dict[str, dict[str, Any]] = {}
         self._server: ThreadServer | ProcessServer | None = None
+        self._attached = False
         self._seed_file: Path | None = None
 
     def __repr__(self) -> str:
-        mode = "process" if self.process else "thread"
+        mode = "attached" if self._attached else "process" if self.process else "thread"
         return f"Sandbox(url={self._url or 'not started'!r}, mode={mode!r})"
+
+    @classmethod
+    def attach(cls, url: str) -> Sandbox:
+        """A handle on a sandbox that is already running at ``url``, e.g. one started with ``bigin-sandbox``.
+
+        Every inspection and control method works as on a started sandbox; ``stop()`` (or the end of a
+        ``with`` block) only lets go of it, since the server belongs to whoever started it. ``config`` holds
+        the defaults, not the options the server was started with.
+        """
+        sandbox = cls()
+        sandbox._url = _loopback_url(url)
+        sandbox._attached = True
+        try:
+            sandbox._clients = sandbox._control("GET", "/clients")
+        except SandboxError as error:
+            sandbox._url, sandbox._attached = "", False
+            raise SandboxError(f"{error} Is `bigin-sandbox` running there? It prints its URL.") from None
+        return sandbox
 
     # Life cycle ----------------------------------------------------------------------------------------
 
     def start(self) -> Sandbox:
+        if self._attached:
+            return self  # `with Sandbox.attach(url) as sb:`: already running, elsewhere
         if self._server is not None:
             raise SandboxError("this sandbox is already running")
         seed = load_seed(self.config.seed)  # a bad seed fails here, in the caller, before any server starts
@@ -186,8 +211,9 @@ class Sandbox:
         return args
 
     def stop(self) -> None:
+        """Stop the server this object started; an attached sandbox is only let go of, and keeps running."""
         server, self._server = self._server, None
-        self._url, self._clients = "", {}
+        self._url, self._clients, self._attached = "", {}, False
         if server is not None:
             server.stop()
         if self._seed_file is not None:
@@ -207,7 +233,7 @@ class Sandbox:
     @property
     def url(self) -> str:
         """``http://127.0.0.1:PORT``: the accounts server and the API domain both."""
-        if not self._url or self._server is None:
+        if not self._url or (self._server is None and not self._attached):
             raise SandboxError("the sandbox is not running; use `with Sandbox() as sb:` or call start()")
         return self._url
 
@@ -356,6 +382,23 @@ class Sandbox:
             ) from None
         except urllib.error.URLError as error:
             raise SandboxError(f"the sandbox at {url} is unreachable: {error.reason}") from None
+
+
+def _loopback_url(url: str) -> str:
+    """``http://HOST:PORT`` of a loopback host; anything else is refused: a sandbox binds only there."""
+    parts = urllib.parse.urlsplit(url.strip())
+    host = parts.hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        port = parts.port
+    except ValueError:  # not an IP address, or a port that is not a number
+        loopback, port = False, None
+    if parts.scheme != "http" or not loopback or port is None or parts.path not in ("", "/"):
+        raise SandboxError(
+            f"cannot attach to {url!r}: a sandbox listens on http://127.0.0.1:PORT, the URL that "
+            "`bigin-sandbox` prints on its first line"
+        )
+    return f"http://{parts.netloc}"
 
 
 def _quote(value: str) -> str:

@@ -124,3 +124,41 @@ def test_a_stopped_sandbox_frees_its_port_for_a_new_one(small_seed: dict[str, An
         port = int(first.url.rsplit(":", 1)[1])
     with Sandbox(seed=small_seed, port=port) as second:
         assert second.url == f"http://127.0.0.1:{port}"
+
+
+def test_attach_drives_a_sandbox_started_elsewhere_and_leaves_it_running(small_seed: dict[str, Any]) -> None:
+    with Sandbox(process=True, seed=small_seed) as owner:  # as `bigin-sandbox` in another terminal
+        with Sandbox.attach(owner.url + "/") as attached, requests.Session() as session:
+            assert attached.url == owner.url
+            assert "attached" in repr(attached)
+            assert attached.connection() == owner.connection()
+            assert make_api(attached, session).remove_tags(SAMPLE_IDS, "From Email").status_code == 200
+            assert attached.tags("Contacts", SAMPLE_IDS[0]) == ["In Progress"]
+            attached.set_latency(5)
+            assert attached.stats()["calls"]["remove_tags"] == 1
+            attached.reset()
+        with pytest.raises(SandboxError, match="not running"):
+            _ = attached.url  # let go of ...
+        assert owner.tags("Contacts", SAMPLE_IDS[0]) == ["From Email", "In Progress"]  # ... not stopped
+        assert owner.stats()["calls"] == {}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1:8790",
+        "http://example.com:8790",
+        "http://127.0.0.1",
+        "http://127.0.0.1:8790/bigin/v2",
+    ],
+)
+def test_attach_refuses_a_url_that_no_sandbox_listens_on(url: str) -> None:
+    with pytest.raises(SandboxError, match=r"cannot attach to .* http://127\.0\.0\.1:PORT"):
+        Sandbox.attach(url)
+
+
+def test_attach_to_a_port_without_a_sandbox_says_to_start_one() -> None:
+    with Sandbox() as gone:
+        url = gone.url
+    with pytest.raises(SandboxError, match=r"unreachable.*Is `bigin-sandbox` running there"):
+        Sandbox.attach(url)
