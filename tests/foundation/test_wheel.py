@@ -15,19 +15,6 @@ from tests.foundation.discovery import assert_discovered
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(REPO_ROOT)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    (built,) = out.glob("airflow_provider_bigin-*.whl")
-    return built
-
-
 @pytest.mark.slow
 def test_wheel_carries_the_package_and_no_development_files(wheel: Path):
     names = zipfile.ZipFile(wheel).namelist()
