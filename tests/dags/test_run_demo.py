@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,10 +15,13 @@ from tests.dags.conftest import REPO_ROOT
 RULE_TAGS = ("Newsletter", "Marketing", "Hot Lead", "Follow-up")
 
 
-def run_demo(*args: str) -> subprocess.CompletedProcess[str]:
+def run_demo(*args: str, home: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **({"HOME": str(home)} if home else {})}
+    env = {name: value for name, value in env.items() if name != "BIGIN_TOKEN_CACHE_DIR"}  # the demo's own
     return subprocess.run(
         [sys.executable, "-m", "demo.run_demo", *args],
         cwd=REPO_ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=600,
@@ -36,8 +41,10 @@ def removed_per_tag(out: str) -> dict[str, tuple[int, int, int]]:
 
 
 @pytest.mark.slow
-def test_make_demo_driver_runs_end_to_end_and_prints_the_before_after_table() -> None:
-    done = run_demo()
+def test_make_demo_driver_runs_end_to_end_and_prints_the_before_after_table(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    done = run_demo(home=home)
 
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
@@ -50,6 +57,7 @@ def test_make_demo_driver_runs_end_to_end_and_prints_the_before_after_table() ->
     assert rows["other tags"][2] == 0  # no tag outside the rules moved
     assert "token grants: 1;" in out
     assert "every other tag is untouched" in out
+    assert list(home.rglob("*")) == []  # no token cache or lock file under ~/.cache, no ~/airflow
 
 
 @pytest.mark.slow
