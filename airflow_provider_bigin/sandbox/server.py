@@ -46,23 +46,18 @@ class ShutdownGuard:
         self.cancelled = 0
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
-        started = False
-
-        async def tracked_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        # `send` goes on unwrapped: the drop faults reach the connection through it (conditions.py).
         try:
-            await self.app(scope, receive, tracked_send)
+            await self.app(scope, receive, send)
         except asyncio.CancelledError:
             if scope["type"] != "http":
                 raise
             self.cancelled += 1
-            await _answer_stopping(send, started)
+            protocol = getattr(send, "__self__", None)  # uvicorn's connection, which knows what it sent
+            await _answer_stopping(send, started=bool(getattr(protocol, "response_started", False)))
 
 
-async def _answer_stopping(send: Send, started: bool) -> None:
+async def _answer_stopping(send: Send, *, started: bool) -> None:
     if not started:
         body = (
             b'{"code":"SANDBOX_STOPPING","details":{},"message":"the sandbox is stopping; '
