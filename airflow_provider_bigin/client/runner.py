@@ -491,7 +491,7 @@ def _refused(record_id: str, refusal: BiginError, *, may_have_applied: bool) -> 
 
 def _gave_up(record_id: str, error: BaseException, attempts: int, *, may_have_applied: bool) -> RecordResult:
     code = _failure_code(error)
-    reason = error.message if isinstance(error, BiginError) else str(error) or type(error).__name__
+    reason = error.message if isinstance(error, BiginError) else "the replies never mentioned this record"
     reason = reason.rstrip(".")
     if may_have_applied:
         what = "the change may or may not have applied"

@@ -21,7 +21,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from airflow_provider_bigin.client import BiginClient, ClientSettings, MemoryTokenStore, RetryPolicy
-from airflow_provider_bigin.client.results import MISSING_RESULT, SERVER_ERROR, TagOutcome
+from airflow_provider_bigin.client.results import MISSING_RESULT, NOT_ATTEMPTED, SERVER_ERROR, TagOutcome
 from airflow_provider_bigin.client.tokens.source import forget_process_tokens
 from airflow_provider_bigin.errors import (
     ConnectionConfigError,
@@ -428,7 +428,7 @@ CASES: list[Case] = [
         odd_run(token=lambda form, url: Reply.html(b"<html><body>Accounts are down</body></html>")),
         UnexpectedResponseError,
         ("answered HTTP 200 without JSON: is accounts_url a Zoho accounts server?",),
-        codes=(REFUSED,) * 3,
+        codes=(NOT_ATTEMPTED,) * 3,  # no token, so nothing was sent
         check=no_api_call_and_one_grant,
     ),
     Case(
@@ -436,7 +436,7 @@ CASES: list[Case] = [
         odd_run(token=lambda form, url: Reply.json({"api_domain": url, "token_type": "Bearer"})),
         UnexpectedResponseError,
         ("replied without an access_token",),
-        codes=(REFUSED,) * 3,
+        codes=(NOT_ATTEMPTED,) * 3,  # no token, so nothing was sent
         check=no_api_call_and_one_grant,
     ),
     Case(
