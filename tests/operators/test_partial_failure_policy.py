@@ -6,6 +6,7 @@ import pytest
 
 from airflow_provider_bigin.client.results import RecordResult
 from airflow_provider_bigin.errors import (
+    HostUnreachableError,
     InvalidInputError,
     PermissionDeniedError,
     ScopeMismatchError,
@@ -82,3 +83,25 @@ def test_errors_split_into_permanent_and_retryable() -> None:
     assert fails_for_good(PermissionDeniedError("no"))
     assert not fails_for_good(ServerError("500"))
     assert not fails_for_good(TokenBudgetExceededError("later", retry_after_seconds=60, retry_at="soon"))
+
+
+def test_the_final_error_names_why_records_failed_not_only_the_xcom() -> None:
+    gave_up = RecordResult(
+        "222",
+        "error",
+        "SERVER_ERROR",
+        "gave up after 6 attempts: Bigin failed on POST /bigin/v2/Contacts/actions/remove_tags (HTTP 503)"
+        + " (and much more)" * 40,
+        {"id": "222"},
+    )
+    error = partial_failure_error([failed("111"), gave_up, failed("333")], requested=3)
+    message = str(error)
+    assert "Why: INVALID_DATA: " in message
+    assert "; SERVER_ERROR: gave up after 6 attempts: Bigin failed on POST" in message
+    assert "..." in message  # the long message was cut
+    assert len(message) < 1200
+
+
+def test_a_host_that_cannot_be_reached_leaves_the_task_to_airflow_retries() -> None:
+    unreachable = HostUnreachableError("no", host="https://www.zohoapis.com", cause="connect timeout")
+    assert not fails_for_good(unreachable)  # the host may come back
