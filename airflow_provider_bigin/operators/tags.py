@@ -55,6 +55,18 @@ def _check_optional_count(name: str, value: object, *, minimum: int) -> None:
         raise InvalidInputError(f"{name} must be None or a whole number >= {minimum}, not {value!r}.")
 
 
+_FLAG_WORDS = {"true": True, "false": False}  # what a template renders of a bool, in any case
+
+
+def _flag(name: str, value: object) -> bool:
+    """True or False, or the text a template renders them to ("True", "False")."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _FLAG_WORDS:
+        return _FLAG_WORDS[value.strip().lower()]
+    raise InvalidInputError(f"{name} must be True or False, not {value!r}.")
+
+
 def _check_flag(name: str, value: object) -> None:
     if not isinstance(value, bool):
         raise InvalidInputError(f"{name} must be True or False, not {value!r}.")
@@ -62,6 +74,23 @@ def _check_flag(name: str, value: object) -> None:
 
 def _is_template(value: object) -> bool:
     return isinstance(value, str) and ("{{" in value or "{%" in value)
+
+
+def _check_literals(module: object, tag_names: object) -> None:
+    """A misspelt literal module or an empty literal tag list fails when the DAG file is parsed.
+
+    The run-time functions make the message, so the DAG processor and the task say the same thing; a
+    template, an XComArg or a list holding a template is left for run time.
+    """
+    from airflow_provider_bigin.client.inputs import normalise_tag_names, resolve_module  # noqa: PLC0415
+
+    if isinstance(module, str) and not _is_template(module):
+        resolve_module(module)
+    literal_tags = isinstance(tag_names, (str, list, tuple)) and not any(
+        _is_template(item) for item in ([tag_names] if isinstance(tag_names, str) else tag_names)
+    )
+    if literal_tags:
+        normalise_tag_names(tag_names)
 
 
 def _plain_ids(content: object) -> bool:
@@ -82,7 +111,16 @@ class BiginTagsOperator(BaseOperator):
     """
 
     action: ClassVar[str]
-    template_fields: Sequence[str] = ("module", "record_ids", "tag_names", "return_records", "results_path")
+    template_fields: Sequence[str] = (
+        "module",
+        "record_ids",
+        "tag_names",
+        "bigin_conn_id",
+        "is_dry_run",
+        "return_records",
+        "results_path",
+    )
+    template_fields_renderers: ClassVar[dict[str, str]] = {"record_ids": "json", "tag_names": "json"}
     ui_color = "#cfeedd"
     #: The module this run changes and its figures, kept for OpenLineage, which asks after execute.
     _lineage_ref: ModuleRef | None = None
@@ -97,7 +135,7 @@ class BiginTagsOperator(BaseOperator):
         bigin_conn_id: str = DEFAULT_CONN_ID,
         on_partial_failure: str = FAIL,
         max_records: int | None = None,
-        dry_run: bool = False,
+        dry_run: bool | str = False,
         skip_when_empty: bool = False,
         timeout: float | None = None,
         max_concurrency: int | None = None,
@@ -108,6 +146,7 @@ class BiginTagsOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        _check_literals(module, tag_names)
         self.module = module
         self.record_ids = record_ids
         self.tag_names = tag_names
@@ -115,9 +154,10 @@ class BiginTagsOperator(BaseOperator):
         self.on_partial_failure = check_partial_failure_policy(on_partial_failure)
         _check_optional_count("max_records", max_records, minimum=0)
         self.max_records = max_records
-        _check_flag("dry_run", dry_run)
+        if not _is_template(dry_run):
+            _flag("dry_run", dry_run)
         # Not `self.dry_run`: BaseOperator.dry_run() is a method (render templates only) that must stay.
-        self.is_dry_run = dry_run
+        self.is_dry_run: bool | str = dry_run
         _check_flag("skip_when_empty", skip_when_empty)
         self.skip_when_empty = skip_when_empty
         _check_optional_count("max_concurrency", max_concurrency, minimum=1)
@@ -143,6 +183,11 @@ class BiginTagsOperator(BaseOperator):
             request_retry_max_seconds=self.request_retry_max_seconds,
         )
 
+    @property
+    def _dry_run(self) -> bool:
+        """dry_run as given, or as its template rendered it ("{{ params.dry_run }}" gives "True")."""
+        return _flag("dry_run", self.is_dry_run)
+
     def render_template(
         self,
         content: Any,
@@ -159,6 +204,7 @@ class BiginTagsOperator(BaseOperator):
         from airflow_provider_bigin.client.plan import build_plan  # noqa: PLC0415  # keeps DAG parsing cheap
 
         try:
+            dry_run = self._dry_run
             requested = check_return_records(self.return_records)
             plan = build_plan(self.action, self.module, self.record_ids, self.tag_names)
             choice = choose_return(requested, len(plan.ids))
@@ -182,12 +228,12 @@ class BiginTagsOperator(BaseOperator):
             count_noun(len(plan.ids), "record"),
             list(plan.tags),
             count_noun(plan.calls, "call"),
-            " (dry run: nothing will be sent)" if self.is_dry_run else "",
+            " (dry run: nothing will be sent)" if dry_run else "",
         )
         if choice.limit is not None:
             self.log.warning("%s", auto_warning(choice, results_file.url if results_file else None))
         try:
-            outcome = self._run(None if self.is_dry_run else client, plan, choice, results_file)
+            outcome = self._run(None if dry_run else client, plan, choice, results_file)
         except BiginError as error:
             if error.outcome is not None:
                 self._push_failing(context, error.outcome, choice, results_file)
@@ -245,7 +291,7 @@ class BiginTagsOperator(BaseOperator):
         if results_file is not None:
             with results_file:
                 pass
-        summary = OutcomeSummary(self.action, plan.module, plan.tags, 0, 0, 0, 0, 0, dry_run=self.is_dry_run)
+        summary = OutcomeSummary(self.action, plan.module, plan.tags, 0, 0, 0, 0, 0, dry_run=self._dry_run)
         return self._push(context, TagOutcome(results=(), summary=summary), choice, results_file)
 
     def _log_batch(self, report: BatchReport) -> None:
@@ -388,18 +434,22 @@ class RemoveTagsOperator(BiginTagsOperator):
     ids and 10 tags, with retries of transient failures. Removing a tag a record does not carry succeeds.
 
     :param module: Bigin module API name: Contacts, Pipelines, Accounts, Products, Tasks, Events or Calls
-        (Companies and Deals are accepted). (templated)
+        (Companies and Deals are accepted). A literal that names no module fails when the DAG file is
+        parsed, with the message the task would give. (templated)
     :param record_ids: the records: a list of ids (str or int), a comma-separated string, a JSON array
         string, the rows of a one-column SQL query, a list of dicts with an ``id`` key, or an XComArg of any
         of these. Anything else fails the task before any call. (templated)
-    :param tag_names: the tags: a list of names or a comma-separated string. (templated)
-    :param bigin_conn_id: the Bigin connection.
+    :param tag_names: the tags: a list of names or a comma-separated string; a literal that is empty or
+        holds a name Bigin cannot take fails when the DAG file is parsed. (templated)
+    :param bigin_conn_id: the Bigin connection. (templated)
     :param on_partial_failure: what to do when some records fail: ``"fail"`` (default: every call still
         runs and both XComs are pushed, then the task fails naming the failed ids and codes; it is not
         retried when no failure can pass on a retry), ``"warn"`` (log them and succeed) or ``"ignore"``.
     :param max_records: refuse, before any call, to change more distinct records than this.
     :param dry_run: validate and plan, send nothing (no token either); every result has status
-        ``"skipped"`` and code ``"DRY_RUN"``, and the summary says ``dry_run: True``.
+        ``"skipped"`` and code ``"DRY_RUN"``, and the summary says ``dry_run: True``. (templated:
+        ``"{{ params.dry_run }}"`` renders to ``"True"`` or ``"False"``, read as the flag; shown in the UI's
+        rendered fields as ``is_dry_run``)
     :param skip_when_empty: with no record ids, skip the task instead of succeeding without a call.
     :param timeout: read timeout of each call in seconds (overrides the connection's).
     :param max_concurrency: calls in flight at once (overrides the connection's).
@@ -448,11 +498,12 @@ class AddTagsOperator(BiginTagsOperator):
 
     :param module: Bigin module API name. (templated)
     :param record_ids: the records, in any shape RemoveTagsOperator accepts. (templated)
-    :param tag_names: the tags: a list of names or a comma-separated string. (templated)
-    :param bigin_conn_id: the Bigin connection.
+    :param tag_names: the tags: a list of names or a comma-separated string; a literal that is empty or
+        holds a name Bigin cannot take fails when the DAG file is parsed. (templated)
+    :param bigin_conn_id: the Bigin connection. (templated)
     :param on_partial_failure: ``"fail"`` (default), ``"warn"`` or ``"ignore"``.
     :param max_records: refuse, before any call, to change more distinct records than this.
-    :param dry_run: validate and plan, send nothing.
+    :param dry_run: validate and plan, send nothing. (templated)
     :param skip_when_empty: with no record ids, skip the task instead of succeeding without a call.
     :param timeout: read timeout of each call in seconds.
     :param max_concurrency: calls in flight at once.

@@ -14,6 +14,8 @@ with DAG(
     schedule=None,
     start_date=START,
     default_args={"retries": 1, "retry_delay": timedelta(0)},
+    # Rendered at run time: the same values as literals fail when the file is parsed (test_parse_time).
+    params={"bad_module": "Leads", "bad_tag": "a,b"},
 ) as dag:
 
     @task
@@ -34,8 +36,12 @@ with DAG(
     RemoveTagsOperator(
         task_id="float_ids", module="Contacts", record_ids=[2445013000000402006.0], tag_names="Shape"
     )
-    RemoveTagsOperator(task_id="unknown_module", module="Leads", record_ids=IDS, tag_names="Shape")
-    RemoveTagsOperator(task_id="comma_in_tag", module="Contacts", record_ids=IDS, tag_names=["a,b"])
+    RemoveTagsOperator(
+        task_id="unknown_module", module="{{ params.bad_module }}", record_ids=IDS, tag_names="Shape"
+    )
+    RemoveTagsOperator(
+        task_id="comma_in_tag", module="Contacts", record_ids=IDS, tag_names=["{{ params.bad_tag }}"]
+    )
     RemoveTagsOperator(
         task_id="no_connection", bigin_conn_id="bigin_nowhere", module="Contacts", record_ids=IDS,
         tag_names="X",

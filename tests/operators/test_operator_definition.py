@@ -17,12 +17,20 @@ ARGS: dict[str, Any] = {"module": "Contacts", "record_ids": ["1"], "tag_names": 
 @pytest.mark.parametrize("operator", [RemoveTagsOperator, AddTagsOperator])
 def test_both_operators_share_the_base_and_its_template_fields(operator: type[BiginTagsOperator]) -> None:
     assert issubclass(operator, BiginTagsOperator)
-    fields = ("module", "record_ids", "tag_names", "return_records", "results_path")
+    fields = (
+        "module",
+        "record_ids",
+        "tag_names",
+        "bigin_conn_id",
+        "is_dry_run",
+        "return_records",
+        "results_path",
+    )
     assert operator.template_fields == fields
     assert operator.ui_color
     doc = operator.__doc__ or ""
-    for name in fields:
-        assert f":param {name}:" in doc
+    for name in fields:  # dry_run is kept as is_dry_run: BaseOperator.dry_run() is a method
+        assert f":param {name.removeprefix('is_')}:" in doc
     assert "(templated)" in doc
     assert ":return:" in doc
     assert ".. code-block:: python" in doc
