@@ -24,6 +24,7 @@ from airflow_provider_bigin.client.results import (
     RecordResult,
     ResultSink,
     TagOutcome,
+    failed_by_code,
 )
 from airflow_provider_bigin.errors import ResultsSinkError
 
@@ -79,6 +80,7 @@ class OutcomeAssembler:
             failed=self.failed,
             api_calls=api_calls,
             retries=retries,
+            failed_by_code=failed_by_code(results),  # every failed result is kept, with a sink too
         )
         return TagOutcome(results=results, summary=summary, all_results=self._keep_all)
 

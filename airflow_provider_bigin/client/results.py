@@ -7,7 +7,8 @@ no token. How a reply becomes these results is replies.py's business; how a run 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import FrozenInstanceError, dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -166,9 +167,35 @@ def _line_template(status: str, code: str, message: str, tags: _TagsOnly | None)
     return middle, tail
 
 
+def failed_by_code(results: Iterable[RecordResult]) -> tuple[tuple[str, int], ...]:
+    """Failed records per code, most frequent first (NOT_ATTEMPTED included, dry-run entries not)."""
+    counts = Counter(result.code for result in results if not result.ok and result.code != DRY_RUN)
+    return tuple(counts.most_common())
+
+
+#: The summary's keys, in the order the XCom and `to_dict()` give them.
+SUMMARY_KEYS = (
+    "action",
+    "module",
+    "tags",
+    "requested",
+    "succeeded",
+    "failed",
+    "failed_by_code",
+    "api_calls",
+    "retries",
+    "dry_run",
+)
+
+
 @dataclass(frozen=True)
-class OutcomeSummary:
-    """Counts for one run; `api_calls` counts HTTP requests to the Bigin API, `retries` the re-sent ones."""
+class OutcomeSummary(Mapping[str, Any]):
+    """Counts for one run; `api_calls` counts HTTP requests to the Bigin API, `retries` the re-sent ones.
+
+    A read-only mapping as well, with the keys of the operator's ``summary`` XCom (which adds only what
+    concerns XCom: ``return_records``, ``records_returned``, ``results_path`` ...), so that code written
+    against the hook reads the task's summary unchanged: ``summary["failed_by_code"]``.
+    """
 
     action: str
     module: str
@@ -179,19 +206,26 @@ class OutcomeSummary:
     api_calls: int
     retries: int
     dry_run: bool = False
+    failed_by_code: tuple[tuple[str, int], ...] = ()  # (code, records), most frequent first
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "action": self.action,
-            "module": self.module,
-            "tags": list(self.tags),
-            "requested": self.requested,
-            "succeeded": self.succeeded,
-            "failed": self.failed,
-            "api_calls": self.api_calls,
-            "retries": self.retries,
-            "dry_run": self.dry_run,
-        }
+        return {key: self[key] for key in SUMMARY_KEYS}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in SUMMARY_KEYS:
+            raise KeyError(key)
+        value = getattr(self, key)
+        if key == "tags":
+            return list(value)
+        if key == "failed_by_code":
+            return dict(value)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(SUMMARY_KEYS)
+
+    def __len__(self) -> int:
+        return len(SUMMARY_KEYS)
 
 
 @dataclass(frozen=True)

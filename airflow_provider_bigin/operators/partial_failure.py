@@ -114,11 +114,6 @@ def failure_reasons(failed: Sequence[RecordResult]) -> str:
     return "; ".join(reasons)
 
 
-def failure_counts(failed: Sequence[RecordResult]) -> dict[str, int]:
-    """Failed records per code, most frequent first: a small thing to branch on downstream."""
-    return dict(Counter(result.code for result in failed).most_common())
-
-
 def partial_failure_error(failed: Sequence[RecordResult], requested: int) -> PartialFailureError:
     """The error that fails the task; a retryable one only if some failure may pass on a retry."""
     message = (

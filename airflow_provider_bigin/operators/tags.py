@@ -23,7 +23,6 @@ from airflow_provider_bigin.operators.partial_failure import (
     check_partial_failure_policy,
     describe_failures,
     fails_for_good,
-    failure_counts,
     partial_failure_error,
 )
 from airflow_provider_bigin.operators.returned_records import (
@@ -324,7 +323,6 @@ class BiginTagsOperator(BaseOperator):
             reason += f"; {len(outcome.failed):,} failed, the first {choice.limit:,} returned"
         return {
             **outcome.summary.to_dict(),
-            "failed_by_code": failure_counts(outcome.failed),
             "return_records": choice.mode,
             "return_records_reason": reason,
             "records_returned": 0 if returned is None else len(returned),

@@ -98,6 +98,7 @@ def test_outcome_serialises_to_json_with_failed_and_succeeded_views() -> None:
         "requested": 2,
         "succeeded": 1,
         "failed": 1,
+        "failed_by_code": {},
         "api_calls": 1,
         "retries": 0,
         "dry_run": False,

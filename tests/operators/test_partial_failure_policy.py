@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_bigin.client.results import RecordResult
+from airflow_provider_bigin.client.results import RecordResult, failed_by_code
 from airflow_provider_bigin.errors import (
     HostUnreachableError,
     InvalidInputError,
@@ -20,7 +20,6 @@ from airflow_provider_bigin.operators.partial_failure import (
     check_partial_failure_policy,
     describe_failures,
     fails_for_good,
-    failure_counts,
     partial_failure_error,
 )
 from airflow_provider_bigin.version_compat import AirflowFailException
@@ -59,8 +58,8 @@ def test_a_few_failures_are_all_named() -> None:
 
 
 def test_failure_counts_are_most_frequent_first() -> None:
-    counts = failure_counts([failed("1", "A"), failed("2", "B"), failed("3", "B")])
-    assert list(counts.items()) == [("B", 2), ("A", 1)]
+    counts = failed_by_code([failed("1", "A"), failed("2", "B"), failed("3", "B")])
+    assert counts == (("B", 2), ("A", 1))
 
 
 def test_failures_no_retry_can_fix_fail_the_task_without_retries() -> None:
