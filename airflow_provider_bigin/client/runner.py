@@ -25,7 +25,7 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
@@ -299,12 +299,14 @@ class PlanRunner:
             results.update(call.settled)
             if stopper is not None:
                 run.stop.set()  # here, not only when the main thread hears of it: no queued call may start
+                results.update(_never_resent(queue))
                 return results, stopper
             if verdict == _SPLIT:
                 pieces = id_chunks(call.pending, run.ids_per_call)
                 queue.extendleft(reversed([(piece, call.reply_lost) for piece in pieces]))
             elif verdict == _REQUERY:
                 queue.appendleft((tuple(call.pending), call.reply_lost))
+        results.update(_never_resent(queue))
         return results, None
 
     def _send_call(self, run: _Run, batch: PlannedBatch, call: _Call) -> tuple[str, BiginError | None]:
@@ -371,8 +373,11 @@ class PlanRunner:
             verdict = self._adapt(run, call, refusal)
             if verdict is not None:
                 return verdict, None
+            unread = _reply_unread(refusal)
             for record_id in call.pending:
-                call.settled[record_id] = _refused(record_id, refusal, may_have_applied=call.reply_lost)
+                call.settled[record_id] = _refused(
+                    record_id, refusal, may_have_applied=call.reply_lost or unread, unread=unread
+                )
             return _DONE, refusal
         return _DONE, None
 
@@ -449,7 +454,9 @@ def _run_error(failure: BaseException, outcome: TagOutcome, plan: TagPlan) -> Ba
     not_sent = sum(1 for result in outcome.results if result.code == NOT_ATTEMPTED)
     return HostUnreachableError(
         f"{failure.message.rstrip('.')}. The {plan.action} run on {plan.module} stopped there after "
-        f"{outcome.summary.api_calls} API calls: {not_sent:,} of {len(plan.ids):,} records were not sent "
+        f"{count_noun(outcome.summary.api_calls, 'API call')}: {not_sent:,} of "
+        f"{count_noun(len(plan.ids), 'record', thousands=True)} {'was' if not_sent == 1 else 'were'} "
+        "not sent "
         "(NOT_ATTEMPTED); every record's outcome is in the error's outcome (the operator's XComs). The "
         "host may come back: retrying the task is safe, tag changes are idempotent.",
         host=failure.host,
@@ -473,20 +480,56 @@ def _report(
         )
 
 
-def _refused(record_id: str, refusal: BiginError, *, may_have_applied: bool) -> RecordResult:
-    """A record of a call refused as a whole; an earlier attempt whose reply was lost may have applied."""
-    if may_have_applied:
-        what = "an earlier attempt's reply was lost, so the change may or may not have applied"
-        details: dict[str, Any] = {"id": record_id, "may_have_applied": True}
+def _reply_unread(error: BiginError) -> bool:
+    """Bigin took the request and answered, but the answer could not be read (not JSON, past the cap)."""
+    status = error.http_status if isinstance(error, UnexpectedResponseError) else 400
+    return isinstance(error, UnexpectedResponseError) and (status is None or status < 400)
+
+
+def _refused(
+    record_id: str, refusal: BiginError, *, may_have_applied: bool, unread: bool = False
+) -> RecordResult:
+    """A record of a call refused as a whole, or whose reply could not be read: then it may have applied."""
+    if unread:
+        what = "Bigin answered but its reply could not be read, so the change may or may not have applied"
+    elif may_have_applied:
+        what = (
+            "the call was refused as a whole, an earlier attempt's reply was lost, so the change may or may "
+            "not have applied"
+        )
     else:
-        what, details = "nothing changed", {"id": record_id}
+        what = "the call was refused as a whole, nothing changed"
+    details: dict[str, Any] = {"id": record_id}
+    if may_have_applied:
+        details["may_have_applied"] = True
     return RecordResult(
         id=record_id,
         status=ERROR,
         code=str(getattr(refusal, "code", None) or type(refusal).__name__),
-        message=f"the call was refused as a whole, {what}: {refusal.message}",
+        message=f"{what}: {refusal.message}",
         details=details,
     )
+
+
+def _never_resent(queue: Iterable[tuple[tuple[str, ...], bool]]) -> dict[str, RecordResult]:
+    """Ids left queued when the run stopped: those an earlier attempt sent may have applied; others are
+    left out, so that the outcome marks them NOT_ATTEMPTED."""
+    message = (
+        "not sent again: the run stopped first; an earlier attempt's reply was lost, so the change may or "
+        "may not have applied"
+    )
+    return {
+        record_id: RecordResult(
+            id=record_id,
+            status=ERROR,
+            code=NOT_ATTEMPTED,
+            message=message,
+            details={"id": record_id, "may_have_applied": True},
+        )
+        for ids, reply_lost in queue
+        if reply_lost
+        for record_id in ids
+    }
 
 
 def _gave_up(record_id: str, error: BaseException, attempts: int, *, may_have_applied: bool) -> RecordResult:

@@ -85,3 +85,15 @@ def test_add_tags_falls_back_on_a_refusal_saying_tag_names_or_ids_are_missing() 
     assert not asks_for_query_parameters(
         ServerError("ids missing", code="REQUIRED_PARAM_MISSING", http_status=500)
     )
+
+
+def test_ids_left_queued_when_a_run_stops_keep_may_have_applied_only_if_an_attempt_sent_them() -> None:
+    from airflow_provider_bigin.client.runner import _never_resent
+
+    left = _never_resent([(("1", "2"), True), (("3",), False)])
+    # Sent once with the reply lost, then never re-sent: they may have changed, and say so.
+    assert set(left) == {"1", "2"}
+    assert {result.code for result in left.values()} == {"NOT_ATTEMPTED"}
+    assert all(result.details["may_have_applied"] is True for result in left.values())
+    # Never sent: left out, so that the outcome marks them NOT_ATTEMPTED with "nothing was changed".
+    assert "3" not in left

@@ -68,5 +68,9 @@ def test_a_deeply_nested_reply_fails_the_task_with_both_xcoms_and_the_changed_re
     assert codes[1_000:1_500] == ["UnexpectedResponseError"] * 500
     assert codes[1_500:] == ["NOT_ATTEMPTED"] * 500
     assert "body that is not its JSON" in records[1_000]["message"]
+    # Bigin took the third call and answered: its records may have changed, and say so.
+    assert all(record["details"]["may_have_applied"] is True for record in records[1_000:1_500])
+    assert "may or may not have applied" in records[1_000]["message"]
+    assert not any(record["details"].get("may_have_applied") for record in records[1_500:])
     summary = result.xcom("untag", key="summary")
     assert (summary["succeeded"], summary["failed"], summary["api_calls"]) == (1_000, 1_000, 3)
