@@ -9,6 +9,11 @@ The connection in use is known two ways: the pools of `DeadlineAdapter` (mounted
 session) name it as soon as it is taken, which bounds the wait for the headers too; for a session the caller
 brought, the reply names it once its headers are in, which bounds the body. A connection's owner is recorded
 on it, so that a deadline that passes after its attempt finished never cuts the next attempt's socket.
+
+urllib3 hands a connection back to its pool during the body's last read, before the attempt finishes. The
+pools here clear its owner first, under the owner's lock (the lock `_fire` cuts under), so a pooled
+connection is never owned and a late deadline cannot cut it while another thread takes it from the pool; one
+whose owner already expired may have been cut, so it is closed instead of pooled.
 """
 
 from __future__ import annotations
@@ -77,6 +82,16 @@ class Deadline:
             if self._connection is not None and getattr(self._connection, _OWNER, None) is self:
                 setattr(self._connection, _OWNER, None)
             self._connection = None
+
+    def release(self, connection: Any) -> bool:
+        """`connection` goes back to its pool: this attempt no longer owns it. True when it may have been cut
+        (the deadline passed), so it must be closed rather than pooled."""
+        with self._lock:
+            if getattr(connection, _OWNER, None) is self:
+                setattr(connection, _OWNER, None)
+            if self._connection is connection:
+                self._connection = None
+            return self.expired
 
     def _fire(self) -> bool:
         """Cut the attempt short; True when it has no socket yet, so the watchdog must look again."""
@@ -157,14 +172,29 @@ def _watched(connection: Any) -> Any:
     return connection
 
 
+def _released(connection: Any) -> Any:
+    """`connection` without an owner, ready for the pool; None (a free slot) once it is closed instead."""
+    owner: Deadline | None = getattr(connection, _OWNER, None)
+    if owner is not None and owner.release(connection):
+        connection.close()
+        return None
+    return connection
+
+
 class _DeadlineHTTPPool(HTTPConnectionPool):
     def _get_conn(self, timeout: float | None = None) -> Any:
         return _watched(super()._get_conn(timeout))
+
+    def _put_conn(self, conn: Any) -> None:
+        super()._put_conn(_released(conn))
 
 
 class _DeadlineHTTPSPool(HTTPSConnectionPool):
     def _get_conn(self, timeout: float | None = None) -> Any:
         return _watched(super()._get_conn(timeout))
+
+    def _put_conn(self, conn: Any) -> None:
+        super()._put_conn(_released(conn))
 
 
 _POOLS = {"http": _DeadlineHTTPPool, "https": _DeadlineHTTPSPool}
