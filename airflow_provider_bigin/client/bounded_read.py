@@ -8,6 +8,7 @@ reader does not depend on which is installed. Only the encodings the session ask
 
 from __future__ import annotations
 
+import re
 import zlib
 from typing import Any
 
@@ -16,6 +17,7 @@ from airflow_provider_bigin.errors import ReplyTooLargeError, UnexpectedResponse
 #: What the client asks for, and all it decodes (requests would add br and zstd when their modules exist).
 ACCEPT_ENCODING = "gzip, deflate"
 CHUNK_BYTES = 64 * 1024
+_ENCODING_NAME = re.compile(r"[A-Za-z0-9.+-]{1,20}")
 MIB = 1024 * 1024
 
 
@@ -27,13 +29,16 @@ class _Decoder:
         self._zlib: Any = None
         self._wbits = 0
         self._tail = b""
+        self._started = False  # some data was decoded: no more switching to raw deflate
         if encoding in ("gzip", "x-gzip"):
             self._wbits = 16 + zlib.MAX_WBITS
         elif encoding == "deflate":
             self._wbits = zlib.MAX_WBITS  # zlib-wrapped as the RFC says; raw deflate is tried on failure
         elif encoding not in ("", "identity"):
+            # Named only if it looks like an encoding: the header is the server's text, echoes included.
+            named = repr(encoding) if _ENCODING_NAME.fullmatch(encoding) else "an unknown encoding"
             raise UnexpectedResponseError(
-                f"The reply is encoded as {encoding!r}, which the client did not ask for ({ACCEPT_ENCODING})."
+                f"The reply is encoded as {named}, which the client did not ask for ({ACCEPT_ENCODING})."
             )
         if self._wbits:
             self._zlib = zlib.decompressobj(self._wbits)
@@ -46,11 +51,16 @@ class _Decoder:
         try:
             out = self._zlib.decompress(data, room)
         except zlib.error:
-            if self.encoding != "deflate" or self._wbits < 0:
+            # Raw deflate, as some servers send it, can only be told apart at the very start of the body.
+            if self.encoding != "deflate" or self._wbits < 0 or self._started:
                 raise UnexpectedResponseError(f"The reply's {self.encoding} data is corrupt.") from None
-            self._wbits = -zlib.MAX_WBITS  # raw deflate, as some servers send it
+            self._wbits = -zlib.MAX_WBITS
             self._zlib = zlib.decompressobj(self._wbits)
-            out = self._zlib.decompress(data, room)
+            try:
+                out = self._zlib.decompress(data, room)
+            except zlib.error:
+                raise UnexpectedResponseError(f"The reply's {self.encoding} data is corrupt.") from None
+        self._started = True
         self._tail = self._zlib.unconsumed_tail
         if self._zlib.eof and self._zlib.unused_data:  # another gzip member follows
             self._tail = self._zlib.unused_data + self._tail

@@ -9,8 +9,10 @@ memory of a call against an endless body and a 1 MB gzip reply that expands to 1
 
 from __future__ import annotations
 
+import os
 import time
 import tracemalloc
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -123,6 +125,24 @@ TABLE = [
         UnexpectedResponseError,
     ),
     BadReply(
+        "corrupt_deflate",
+        lambda: Reply(
+            200, b"\xff\xfe junk that no deflate reads", headers=(("Content-Encoding", "deflate"),)
+        ),
+        UnexpectedResponseError,
+        UnexpectedResponseError,
+    ),
+    BadReply(
+        "deflate_corrupt_after_64_kib",
+        lambda: Reply(
+            200,
+            zlib.compress(b'{"data": [' + os.urandom(200_000).hex().encode())[:150_000] + b"\xff" * 4096,
+            headers=(("Content-Encoding", "deflate"),),
+        ),
+        UnexpectedResponseError,
+        UnexpectedResponseError,
+    ),
+    BadReply(
         "corrupt_gzip",
         lambda: Reply(200, b"\x1f\x8b\x08\x00garbage", headers=(("Content-Encoding", "gzip"),)),
         UnexpectedResponseError,
@@ -212,6 +232,15 @@ def test_a_bad_api_reply_ends_in_its_typed_error_in_time(bad: BadReply, longest:
         assert error is None
         return
     assert type(error) is bad.api_error, repr(error)
+
+
+def test_an_encoding_the_client_did_not_ask_for_is_not_quoted_unless_it_looks_like_one() -> None:
+    echoed = "x; secret=1000.leak"
+    with OddServer(api=lambda seen: Reply(200, b"{}", headers=(("Content-Encoding", echoed),))) as odd:
+        error = timed(lambda: read_tags(odd), {"seconds": 0.0, "calls": 0, "untyped": 0})
+    assert isinstance(error, UnexpectedResponseError)
+    assert "1000.leak" not in str(error)
+    assert "an unknown encoding" in str(error)
 
 
 RUN_CASES = ["nested_100000_deep", "integer_of_5000_digits", "nan", "not_utf8", "endless_body", "gzip_bomb"]
