@@ -2,13 +2,14 @@
 
 Each attempt is bounded by exchange.py: a deadline of the whole `timeout` and a cap on the reply's size,
 MAX_REPLY_BYTES once decompressed (a 500-record reply is about 100 KB). What is sent is calls.py's; what a
-reply means is replies.py's. The one retry made here is for a 401
-INVALID_TOKEN, answered by dropping the token, minting one and sending the same request once more; every
-other retry is the caller's (retrying.py).
+reply means is replies.py's. The one retry made here is for INVALID_TOKEN (401, or 400 as other Zoho
+services send it), answered by dropping the token, minting one and sending the same request once more, with
+a WARNING line; every other retry is the caller's (retrying.py).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -25,6 +26,8 @@ from airflow_provider_bigin.client.strict_json import NotJsonError, loads_strict
 from airflow_provider_bigin.client.tokens.grant import AccessToken
 from airflow_provider_bigin.client.tokens.source import TokenSource
 from airflow_provider_bigin.errors import InvalidTokenError
+
+log = logging.getLogger(__name__)
 
 # https://www.bigin.com/developer/docs/apis/v2/remove-tags.html ("Zoho-oauthtoken", not "Bearer";
 # docs/zoho-facts.md, section 1)
@@ -118,7 +121,7 @@ class Transport:
             return ...
 
     def send(self, request: ApiRequest, counters: Counters, *, retry: bool = False) -> ApiReply:
-        """Send once (twice after a 401 INVALID_TOKEN); per-record replies (data[]) are returned as data.
+        """Send once (twice after INVALID_TOKEN); per-record replies (data[]) are returned as data.
 
         :param retry: True when this request re-sends an earlier one, for the counters.
         """
@@ -127,6 +130,13 @@ class Transport:
         reply = self._post_once(request, token)
         payload = self._payload(reply, token)
         if is_invalid_token(reply.status, payload):
+            log.warning(
+                "%s %s: Bigin answered HTTP %d INVALID_TOKEN; dropping the access token, minting a new one "
+                "and sending the call once more.",
+                request.method,
+                request.path,
+                reply.status,
+            )
             self._tokens.invalidate(token)
             token = self._tokens.get()
             counters.count_call(retry=True)

@@ -35,9 +35,10 @@ def tagged(sandbox: Any, count: int, tags: list[str]) -> list[str]:
 
 
 def test_an_invalid_token_answered_with_400_is_refreshed_once_and_the_call_goes_through(
-    bigin_sandbox: Any,
+    bigin_sandbox: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     bigin_sandbox.set_faults({"invalid_token_status": 400})
+    caplog.set_level(logging.WARNING)
     ids = tagged(bigin_sandbox, 3, ["Old", "Keep"])
     with client_for(bigin_sandbox) as client:
         client.remove_tags("Contacts", ids[:1], ["Old"])
@@ -49,6 +50,12 @@ def test_an_invalid_token_answered_with_400_is_refreshed_once_and_the_call_goes_
     assert stats["token_grants"] == 1
     assert stats["status_codes"] == {"400": 1, "200": 2}  # the refused call, the new grant, the call again
     assert [bigin_sandbox.tags("Contacts", record_id) for record_id in ids] == [["Keep"]] * 3
+    # The re-send is a retry like any other: one WARNING line says why.
+    resent = [
+        r.getMessage() for r in caplog.records if "INVALID_TOKEN; dropping the access token" in r.getMessage()
+    ]
+    assert len(resent) == 1, resent
+    assert "HTTP 400" in resent[0]
 
 
 @pytest.mark.parametrize("status", [414, 400])
