@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -85,15 +86,20 @@ class RetryPolicy:
         )
 
 
+_ZOHO_CODE = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
+
+
 def failure_reason(error: BaseException) -> str:
     """Why an attempt failed, in a few words: the HTTP status and Zoho code, or the exception and host.
 
-    Built from typed fields only, never from a reply's text, so that it carries nothing a server wrote.
+    Built from typed fields: of what a server wrote only its Zoho code, and only when it looks like one
+    (``RATE_LIMIT_EXCEEDED``), so that a log line carries no free text, line breaks or echo from a reply.
     """
     if isinstance(error, HostUnreachableError):
         return f"{type(error).__name__}: {error.host} could not be reached ({error.cause})"
     if isinstance(error, ApiError) and error.http_status is not None:
-        return " ".join(part for part in (f"HTTP {error.http_status}", error.code) if part)
+        code = error.code if error.code and _ZOHO_CODE.fullmatch(error.code) else None
+        return " ".join(part for part in (f"HTTP {error.http_status}", code) if part)
     if isinstance(error, BiginError):
         return f"{type(error).__name__}: {error.message}"
     return str(error) or type(error).__name__

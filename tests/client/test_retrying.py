@@ -130,3 +130,14 @@ def test_failure_reasons_come_from_typed_fields_never_from_a_servers_text() -> N
     said = ServerError("Bigin failed (HTTP 502: <html>secret page</html>)", http_status=502)
     assert failure_reason(said) == "HTTP 502"
     assert failure_reason(TransportError("the reply was lost")) == "TransportError: the reply was lost"
+
+
+def test_a_retry_line_names_a_zoho_code_only_when_it_looks_like_one() -> None:
+    from airflow_provider_bigin.client.retrying import failure_reason
+    from airflow_provider_bigin.errors import ServerError
+
+    assert (
+        failure_reason(ServerError("x", code="INTERNAL_ERROR", http_status=500)) == "HTTP 500 INTERNAL_ERROR"
+    )
+    echoed = ServerError("x", code="oops\r\nsecret=1000.abc def", http_status=503)
+    assert failure_reason(echoed) == "HTTP 503"
