@@ -1,6 +1,6 @@
 """An unreachable host is HostUnreachableError naming host and cause; a lost reply stays a TransportError.
 
-Real sockets on loopback: a port nobody listens on (refused), https spoken to a plain-http server (TLS
+Real sockets on loopback: a port bound but never listening (refused), https spoken to a plain-http server (TLS
 failure), a listener whose queue is full (connect timeout), a server that takes the request and hangs up
 (reset after sending). Only name resolution is simulated, so that no DNS server is ever asked.
 """
@@ -19,19 +19,12 @@ import requests
 from airflow_provider_bigin.client import BiginClient, ClientSettings, MemoryTokenStore, RetryPolicy
 from airflow_provider_bigin.client.tokens.grant import request_access_token
 from airflow_provider_bigin.errors import HostUnreachableError, TransportError
+from tests.dead_ports import refused_url
 from tests.reliability.odd_server import OddServer, minted_token
 
 SECRET = "0123456789abcdef0123456789abcdef01234567"
 REFRESH = "1000.feedfacefeedfacefeedfacefeedface.0123456789abcdef0123456789abcdef"
 ONCE = RetryPolicy(max_attempts=1, initial_wait=0.001, max_wait=0.001, max_elapsed=5.0)
-
-
-def dead_url() -> str:
-    """The URL of a loopback port that nobody listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 @contextmanager
@@ -84,8 +77,7 @@ def assert_safe(error: BaseException) -> None:
 
 
 def test_a_refused_token_grant_names_the_host_and_the_cause() -> None:
-    url = dead_url()
-    with pytest.raises(HostUnreachableError) as caught:
+    with refused_url() as url, pytest.raises(HostUnreachableError) as caught:
         grant(url)
     assert (caught.value.host, caught.value.cause) == (url, "connection refused")
     assert f"Could not reach Zoho Accounts at {url}" in str(caught.value)
@@ -137,8 +129,7 @@ def test_a_reply_lost_after_sending_is_a_plain_transport_error() -> None:
 
 
 def test_a_dead_api_host_is_unreachable_and_the_message_has_no_query() -> None:
-    dead = dead_url()
-    with OddServer(token=lambda form, url: minted_token(form, dead)) as odd:
+    with refused_url() as dead, OddServer(token=lambda form, url: minted_token(form, dead)) as odd:
         settings = ClientSettings(
             client_id="1000.CLIENT",
             client_secret=SECRET,

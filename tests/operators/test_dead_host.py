@@ -7,11 +7,11 @@ may_have_applied), and a task that Airflow retries, since the host may come back
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 import pytest
 
+from tests.dead_ports import refused_url
 from tests.operators.conftest import dag_source, try_numbers
 
 BODY = """
@@ -32,22 +32,16 @@ with DAG(
 """
 
 
-def dead_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
-
-
 @pytest.mark.parametrize("dead_side", ["api_domain", "accounts_url"])
 def test_a_dead_host_fails_the_task_fast_loudly_and_retryably_with_every_record_in_xcom(
     run_dag: Any, bigin_sandbox_factory: Any, task_logs: Any, dead_side: str
 ) -> None:
-    dead = dead_url()
-    sandbox = bigin_sandbox_factory(api_domain=dead) if dead_side == "api_domain" else bigin_sandbox_factory()
-    env = sandbox.connection_env(**{dead_side: dead})
-
-    result = run_dag(dag_source(BODY), "bigin_dead_host", env=env)
+    with refused_url() as dead:  # refuses connections for the whole run
+        sandbox = (
+            bigin_sandbox_factory(api_domain=dead) if dead_side == "api_domain" else bigin_sandbox_factory()
+        )
+        env = sandbox.connection_env(**{dead_side: dead})
+        result = run_dag(dag_source(BODY), "bigin_dead_host", env=env)
     logs = task_logs()
 
     assert result.task_states[("untag", -1)] == "failed"

@@ -1,14 +1,13 @@
 """A dead host ends the run after one call's retries, loudly, and no record says it may have applied.
 
-Real sockets on loopback: a port nobody ever listened on (for the Bigin API, then for Zoho Accounts), and the
-sandbox stopped in the middle of a run. Each run is bounded by a short retry policy; the bounds asserted are
-behavioural (one call's retry budget plus a margin), never benchmarks.
+Real sockets on loopback: a port held bound, never listening (for the Bigin API, then for Zoho Accounts), and
+the sandbox stopped in the middle of a run. Each run is bounded by a short retry policy; the bounds asserted
+are behavioural (one call's retry budget plus a margin), never benchmarks.
 """
 
 from __future__ import annotations
 
 import logging
-import socket
 import time
 from typing import Any
 
@@ -17,19 +16,12 @@ import pytest
 from airflow_provider_bigin.client import BiginClient, ClientSettings, MemoryTokenStore, RetryPolicy
 from airflow_provider_bigin.client.results import NOT_ATTEMPTED, SERVER_ERROR, TRANSPORT_ERROR
 from airflow_provider_bigin.errors import HostUnreachableError
+from tests.dead_ports import refused_url
 
 # One call's retry budget: 4 attempts, pauses of at most 0.2 s, nothing started after 1.5 s.
 BUDGET = RetryPolicy(max_attempts=4, initial_wait=0.1, max_wait=0.2, max_elapsed=1.5)
 IDS = [str(2445013000000000000 + n) for n in range(10_000)]  # 20 calls of 500
 MARGIN_SECONDS = 3.0  # a loaded machine's slack; the old behaviour cost 20 x the budget
-
-
-def dead_url() -> str:
-    """The URL of a loopback port that nobody listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 def client_for(sandbox: Any, **extra: Any) -> BiginClient:
@@ -51,14 +43,14 @@ def retry_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
 def test_a_bigin_host_that_was_never_there_costs_one_calls_retries_and_names_host_and_cause(
     bigin_sandbox_factory: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    dead = dead_url()
-    sandbox = bigin_sandbox_factory(api_domain=dead)  # its tokens name the dead host as their API domain
     caplog.set_level(logging.WARNING)
-    with client_for(sandbox, api_domain=dead, max_concurrency=4) as client:
-        started = time.monotonic()
-        with pytest.raises(HostUnreachableError) as caught:
-            client.remove_tags("Contacts", IDS, ["Stale"])
-        took = time.monotonic() - started
+    with refused_url() as dead:  # refuses connections for the whole run
+        sandbox = bigin_sandbox_factory(api_domain=dead)  # its tokens name the dead host as their API domain
+        with client_for(sandbox, api_domain=dead, max_concurrency=4) as client:
+            started = time.monotonic()
+            with pytest.raises(HostUnreachableError) as caught:
+                client.remove_tags("Contacts", IDS, ["Stale"])
+            took = time.monotonic() - started
 
     error = caught.value
     assert (error.host, error.cause) == (dead, "connection refused")
@@ -94,9 +86,8 @@ def test_a_bigin_host_that_was_never_there_costs_one_calls_retries_and_names_hos
 def test_an_accounts_host_that_was_never_there_ends_the_run_before_any_call(
     bigin_sandbox: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    dead = dead_url()
     caplog.set_level(logging.WARNING)
-    with client_for(bigin_sandbox, accounts_url=dead, max_concurrency=4) as client:
+    with refused_url() as dead, client_for(bigin_sandbox, accounts_url=dead, max_concurrency=4) as client:
         with pytest.raises(HostUnreachableError) as caught:
             client.remove_tags("Contacts", IDS, ["Stale"])
         grants = client.tokens.grants
