@@ -45,8 +45,8 @@ def test_a_connection_back_in_the_pool_is_owned_by_nobody_and_a_late_deadline_le
 
             with deadline(LONG) as second:  # another attempt takes the pooled connection
                 again = session.get(f"{odd.url}/two", stream=True, proxies=DIRECT)
-                assert again.raw.connection is connection
                 assert connection.sock is sock  # not cut, so urllib3 did not reconnect
+                assert again.raw.connection is connection
                 assert owner(connection) is second
                 first._fire()  # and the first deadline firing again still leaves it alone
                 assert read_capped(again.raw, "", 1024, "the reply") == b'{"data": []}'
@@ -59,7 +59,7 @@ def test_a_connection_whose_deadline_passed_is_closed_instead_of_pooled() -> Non
         pool = _DeadlineHTTPPool("127.0.0.1", int(odd.url.rsplit(":", 1)[1]), maxsize=1)
         try:
             with deadline(LONG) as attempt:
-                connection = pool._get_conn()
+                connection: Any = pool._get_conn()
                 connection.connect()
                 assert owner(connection) is attempt
                 assert not attempt._fire()  # cut: its socket is shut down
