@@ -66,11 +66,6 @@ def _flag(name: str, value: object) -> bool:
     raise InvalidInputError(f"{name} must be True or False, not {value!r}.")
 
 
-def _check_flag(name: str, value: object) -> None:
-    if not isinstance(value, bool):
-        raise InvalidInputError(f"{name} must be True or False, not {value!r}.")
-
-
 def _is_template(value: object) -> bool:
     return isinstance(value, str) and ("{{" in value or "{%" in value)
 
@@ -85,10 +80,10 @@ def _check_literals(module: object, tag_names: object) -> None:
 
     if isinstance(module, str) and not _is_template(module):
         resolve_module(module)
-    literal_tags = isinstance(tag_names, (str, list, tuple)) and not any(
-        _is_template(item) for item in ([tag_names] if isinstance(tag_names, str) else tag_names)
-    )
-    if literal_tags:
+    if not isinstance(tag_names, (str, list, tuple)):
+        return  # an XComArg: run time
+    items = [tag_names] if isinstance(tag_names, str) else tag_names
+    if all(isinstance(item, str) and not _is_template(item) for item in items):  # else: run time
         normalise_tag_names(tag_names)
 
 
@@ -157,8 +152,7 @@ class BiginTagsOperator(BaseOperator):
             _flag("dry_run", dry_run)
         # Not `self.dry_run`: BaseOperator.dry_run() is a method (render templates only) that must stay.
         self.is_dry_run: bool | str = dry_run
-        _check_flag("skip_when_empty", skip_when_empty)
-        self.skip_when_empty = skip_when_empty
+        self.skip_when_empty = _flag("skip_when_empty", skip_when_empty)
         _check_optional_count("max_concurrency", max_concurrency, minimum=1)
         _check_optional_count("request_retries", request_retries, minimum=0)
         self.timeout = timeout

@@ -81,6 +81,7 @@ with DAG("author_dag", schedule=None, start_date=START, params={"module": "Leads
     RemoveTagsOperator(task_id="templated", module="{{ params.module }}", record_ids=["1"], tag_names="x")
     RemoveTagsOperator(task_id="in_list", module="Contacts", record_ids=["1"], tag_names=["{{ params.tag }}"])
     AddTagsOperator(task_id="upstream", module="Contacts", record_ids=["1"], tag_names=tags())
+    AddTagsOperator(task_id="mixed", module="Contacts", record_ids=["1"], tag_names=["Stale", tags()])
     RemoveTagsOperator(task_id="flag", module="Contacts", record_ids=["1"], tag_names="x", dry_run="{{ x }}")
 """
     )
