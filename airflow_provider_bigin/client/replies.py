@@ -163,19 +163,47 @@ def _entry_id(entry: Mapping[str, Any]) -> str | None:
     return None
 
 
+#: How deep a record's `details` may nest (Bigin's are 2 levels deep): deeper ones are not kept, since an XCom
+#: push or a results file would meet Python's recursion limit serialising them, long after the reply was read.
+MAX_DETAILS_DEPTH = 32
+
+
+def _depth_over(value: Any, limit: int) -> bool:
+    """Whether `value` nests lists or dicts more than `limit` deep; iterative, so any depth is safe."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth >= limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _kept_details(details: Mapping[str, Any]) -> dict[str, Any]:
+    if _depth_over(details, MAX_DETAILS_DEPTH):
+        return {"details_dropped": f"nested more than {MAX_DETAILS_DEPTH} levels deep"}
+    return dict(details)
+
+
 def _compact_details(details: Any, record_id: str, shared: SharedValues) -> dict[str, Any] | _TagsOnly | None:
     """The details of an entry, as a tuple of tags or None when they only repeat the id (and tags)."""
     if type(details) is not dict:
-        return dict(details) if isinstance(details, Mapping) else {}
+        return _kept_details(details) if isinstance(details, Mapping) else {}
     size = len(details)
     if details.get("id") != record_id or type(details["id"]) is not str:
-        return dict(details)
+        return _kept_details(details)
     if size == 1:
         return None
     tags = details.get("tags")
     if size == 2 and type(tags) is list and all(type(tag) is str for tag in tags):
         return shared.get(tuple(shared.get(tag) for tag in tags))
-    return dict(details)
+    return _kept_details(details)
 
 
 def _entry_result(entry: Mapping[str, Any], record_id: str, shared: SharedValues) -> RecordResult:

@@ -154,3 +154,23 @@ def test_a_reply_read_in_one_pass_gives_what_the_general_reading_gives(first: in
     # An entry that names no id, or one that was not sent: the general reading says why.
     for odd in ({"status": "success"}, _entry("0")):
         assert _read(_one_pass, [*data, odd], ids) == _read(_general, [*data, odd], ids)
+
+
+def test_details_nested_past_the_limit_are_not_kept_so_the_results_still_serialise() -> None:
+    import json
+
+    from airflow_provider_bigin.client.replies import MAX_DETAILS_DEPTH
+    from airflow_provider_bigin.client.strict_json import loads_strict
+
+    deep = "[" * 900 + "]" * 900  # parses (json allows about 990 levels), would not serialise deep in a stack
+    body = (
+        '{"data": [{"code": "INVALID_DATA", "status": "error", "message": "m", '
+        f'"details": {{"id": "2445013000000402006", "why": {deep}}}}}]}}'
+    )
+    results = parse_record_results(loads_strict(body.encode()), ["2445013000000402006"])
+    result = results["2445013000000402006"]
+    assert result.details == {"details_dropped": f"nested more than {MAX_DETAILS_DEPTH} levels deep"}
+    json.dumps(result.to_dict())
+    shallow = '{"data": [{"code": "X", "status": "error", "message": "m", "details": {"a": [[{"b": 1}]]}}]}'
+    kept = parse_record_results(loads_strict(shallow.encode()), ["1"])["1"]
+    assert kept.details == {"a": [[{"b": 1}]]}
