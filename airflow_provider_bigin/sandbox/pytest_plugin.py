@@ -12,7 +12,9 @@ before any conftest or test module is imported: ``AIRFLOW_HOME`` in a new tempor
 processor does, examples off, and ``BIGIN_TOKEN_CACHE_DIR`` in the same directory so that no test writes
 tokens or lock files under ``~/.cache``. All of it is undone, and the directory removed, when the session
 ends.
-``bigin_airflow_home = false`` in the ini file keeps the environment's own Airflow settings.
+An ``AIRFLOW_HOME`` already set in the environment is the user's choice and is kept (the ini option
+``bigin_airflow_home`` is ``auto`` by default; ``true`` takes over even then, ``false`` never); the
+pytest header says which home the session uses.
 Nothing else is imported here: pytest loads this module for every run, Airflow used or not.
 """
 
@@ -70,12 +72,15 @@ class _SessionAirflow:
 _SESSION = _SessionAirflow()
 
 
+_TRUE, _FALSE = {"true", "yes", "1", "on"}, {"false", "no", "0", "off"}
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         HOME_OPTION,
-        "bigin plugin: run the session's Airflow in a temporary AIRFLOW_HOME (default true)",
-        type="bool",
-        default=True,
+        "bigin plugin: run the session's Airflow in a temporary AIRFLOW_HOME: auto (default: unless "
+        "AIRFLOW_HOME is set in the environment), true or false",
+        default="auto",
     )
     parser.addini(
         DAGS_OPTION,
@@ -90,8 +95,17 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     root = Path(tempfile.mkdtemp(prefix="bigin-pytest-"))
     _SESSION.root = root
     _SESSION.set_env("BIGIN_TOKEN_CACHE_DIR", str(root / "token-cache"))
-    if not early_config.getini(HOME_OPTION):
+    choice = str(early_config.getini(HOME_OPTION)).strip().lower()
+    if choice in _FALSE:
         _SESSION.opted_out = True
+        return
+    if choice not in _TRUE and choice != "auto":
+        raise pytest.UsageError(f"{HOME_OPTION} is {choice!r}: use auto, true or false.")
+    if choice == "auto" and os.environ.get("AIRFLOW_HOME"):
+        _SESSION.not_made = (
+            f"AIRFLOW_HOME is set in the environment ({os.environ['AIRFLOW_HOME']}), and "
+            f"`{HOME_OPTION} = auto` keeps it; set `{HOME_OPTION} = true` for a temporary one"
+        )
         return
     if "airflow" in sys.modules:
         _SESSION.not_made = "Airflow was imported before this plugin was loaded, by another plugin"
@@ -111,6 +125,14 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
 def session_airflow_home() -> Path | None:
     """The temporary AIRFLOW_HOME this plugin made for the session, or None if it made none."""
     return _SESSION.home
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if _SESSION.home is not None:
+        return f"bigin: Airflow runs in a temporary AIRFLOW_HOME ({_SESSION.home}), removed at the end"
+    kept = os.environ.get("AIRFLOW_HOME") or "~/airflow"
+    why = f"`{HOME_OPTION} = false`" if _SESSION.opted_out else _SESSION.not_made
+    return f"bigin: Airflow uses AIRFLOW_HOME {kept} ({why})"
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -99,7 +99,9 @@ def test_dag_runs_in_the_temporary_home(bigin_airflow_db, bigin_airflow_home):
 """
 
 
-def _run_user_suite(project: Path, *plugins: str, ini: str = "") -> subprocess.CompletedProcess[str]:
+def _run_user_suite(
+    project: Path, *plugins: str, ini: str = "", env_home: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """pytest in ``project`` with only the given plugins, an empty HOME, and none of this suite's settings."""
     home = project / "home"
     home.mkdir(exist_ok=True)
@@ -109,6 +111,8 @@ def _run_user_suite(project: Path, *plugins: str, ini: str = "") -> subprocess.C
         if not name.startswith(("AIRFLOW", "BIGIN_", "PYTEST_"))
     }
     env |= {"HOME": str(home), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    if env_home is not None:
+        env["AIRFLOW_HOME"] = str(env_home)
     if ini:
         (project / "pytest.ini").write_text(f"[pytest]\n{ini}\n")
     options = [arg for plugin in plugins for arg in ("-p", plugin)]
@@ -142,7 +146,7 @@ def test_a_dag_test_gets_a_migrated_temporary_home_that_is_gone_afterwards(tmp_p
 
 
 def _home_only_project(tmp_path: Path) -> Path:
-    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests").mkdir(parents=True)
     (tmp_path / "tests" / "test_home.py").write_text("def test_home(bigin_airflow_home):\n    pass\n")
     return tmp_path
 
@@ -160,3 +164,18 @@ def test_an_airflow_imported_by_an_earlier_plugin_is_named_as_the_cause(tmp_path
     done = _run_user_suite(project, "early_airflow", PLUGIN)
     assert done.returncode == 1
     assert "Airflow was imported before this plugin was loaded" in done.stdout
+
+
+def test_an_airflow_home_the_user_exported_is_kept_unless_the_ini_takes_over(tmp_path: Path) -> None:
+    own_home = tmp_path / "my-airflow"
+    own_home.mkdir()
+    taken = _run_user_suite(
+        _home_only_project(tmp_path / "taken"), PLUGIN, ini="bigin_airflow_home = true", env_home=own_home
+    )
+    assert taken.returncode == 0, taken.stdout[-3000:]
+    assert list(own_home.iterdir()) == []  # nothing written into the user's own home
+
+    kept = _run_user_suite(_home_only_project(tmp_path / "kept"), PLUGIN, env_home=own_home)
+    assert kept.returncode == 1  # the fixture of the temporary home says it was not made, and why
+    assert f"AIRFLOW_HOME is set in the environment ({own_home})" in kept.stdout
+    assert "`bigin_airflow_home = true` for a temporary one" in kept.stdout
