@@ -1,8 +1,9 @@
 """The soak: many ids across four modules under every fault at once, with tokens expiring and one lock-out.
 
 The sandbox runs in its own process with the "soak" fault profile (15% 5xx, 10% 429, 3% dropped
-connections, 2% replies slower than the client's timeout) and 30-second tokens, so the clients refresh their
-token every 15 seconds (the short form: 10-second tokens). Four module runs go concurrently, each a
+connections, 2% replies slower than the client's timeout) and 30-second tokens (the short form: 10-second
+ones), shorter than the minute the client uses any token for, so each is used until Bigin refuses it as
+expired and then refreshed. Four module runs go concurrently, each a
 BiginClient of its own sharing one file token cache, as four mapped tasks on one worker would. Another thread
 expires every access token while calls are in flight (the 401 path, under load), then forces one token
 lock-out a second before the next refresh is due, so that the clients meet it.
@@ -58,7 +59,7 @@ DUPLICATE_EVERY = 500  # one id in five hundred is sent twice: merged, one resul
 FINAL_CODES = frozenset({"SUCCESS", "INVALID_DATA"})  # Bigin's own verdicts on a record
 TAG_CALLS = ("remove_tags", "remove_tags_one", "add_tags", "add_tags_one")
 
-LOCKOUT_LEAD_SECONDS = 1.0  # the lock-out starts this long before the first refresh is due ...
+LOCKOUT_LEAD_SECONDS = 1.0  # the lock-out starts this long after the grant that followed the expiry ...
 LOCKOUT_SECONDS = 4.0  # ... and lasts this long (Zoho's last 15 to 30 minutes: too long for a soak)
 CLIENT_TIMEOUT_SECONDS = 2.0  # the "soak" profile's slow replies take 5 s
 MAX_TRIES = 4  # runs per module: the first, and the re-sends a task retry would make
@@ -75,11 +76,6 @@ class Shape:
     concurrency_per_module: int
     latency_ms: float  # the sandbox's latency per call, with a fifth of it as jitter
     token_ttl: float  # seconds an access token lives
-
-    @property
-    def refresh_after(self) -> float:
-        """Seconds from a grant to the client's refresh: it refreshes at half the life (at most 5 min)."""
-        return self.token_ttl / 2
 
 
 # Both forms wait a Zoho-like latency per call: the runs must outlive the first token refresh, whatever
@@ -269,9 +265,10 @@ class Director(threading.Thread):
     """From its own thread: expires every access token mid-run, then forces one lock-out.
 
     The expiry comes while calls are in flight, so that some meet a 401 and the client refreshes under load.
-    The clients refresh a token when half its life is left, so the next refresh comes a known time after the
-    grant that followed the expiry; the lock-out starts a second before it, and that refresh meets Access
-    Denied.
+    A second after the grant that follows, the lock-out is forced and every token expired again: the next
+    calls meet a 401, the refresh they trigger meets Access Denied, and the lock-out is recorded in the
+    shared cache so that no other client asks before it ends. (Tokens of a soak live less than the minute
+    the client uses any token for, so the clock never refreshes them: Bigin's 401 does.)
     """
 
     def __init__(self, sandbox: Sandbox, shape: Shape, events: list[str], started: float) -> None:
@@ -295,19 +292,20 @@ class Director(threading.Thread):
 
     def run(self) -> None:
         first = self._grant_after(0)
-        lead = self.shape.refresh_after - LOCKOUT_LEAD_SECONDS
-        if first is None or self.done.wait(lead / 2):
+        if first is None or self.done.wait(self.shape.token_ttl / 5):
             return
         grants = int(self.sandbox.stats()["token_grants"])
         self.sandbox.expire_access_tokens()
         self._note("every access token expired")
         renewed = self._grant_after(grants)
-        if renewed is None or self.done.wait(max(0.0, renewed + lead - time.monotonic())):
-            return  # the run ended before the refresh: problems() reports the lock-out as never met
+        if renewed is None or self.done.wait(LOCKOUT_LEAD_SECONDS):
+            return  # the run ended first: problems() reports the lock-out as never met
         self.sandbox.force_lockout(seconds=LOCKOUT_SECONDS)
+        self.sandbox.expire_access_tokens()
         self.forced = True
         self._note(
-            f"lock-out forced for {LOCKOUT_SECONDS:.0f} s, {time.monotonic() - renewed:.1f} s after a grant"
+            f"lock-out forced for {LOCKOUT_SECONDS:.0f} s and every token expired, "
+            f"{time.monotonic() - renewed:.1f} s after a grant"
         )
 
 
