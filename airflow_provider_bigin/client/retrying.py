@@ -101,7 +101,7 @@ def failure_reason(error: BaseException) -> str:
         code = error.code if error.code and _ZOHO_CODE.fullmatch(error.code) else None
         return " ".join(part for part in (f"HTTP {error.http_status}", code) if part)
     if isinstance(error, BiginError):
-        return f"{type(error).__name__}: {error.message}"
+        return f"{type(error).__name__}: {error.message.rstrip('.')}"  # lines go on after it: "; retrying"
     return str(error) or type(error).__name__
 
 
