@@ -44,9 +44,11 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 
 venv: $(STAMP)
 
-# The UI check in the suite drives Debian's Chromium; the script installs it only when it is missing.
+# The UI check in the suite drives Debian's Chromium, and the sandbox's export line is run through zsh as
+# well as bash; the scripts install them only when they are missing.
 test: $(STAMP)
 	@scripts/ensure-chromium.sh || echo "warning: no Chromium, so the UI check will fail (see scripts/ensure-chromium.sh)"
+	@scripts/ensure-debian-package.sh zsh zsh || echo "warning: no zsh, so the zsh cases of tests/sandbox/test_cli.py will fail in CI"
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 demo: $(STAMP)
