@@ -38,12 +38,5 @@ def scrub_body(body: bytearray, secrets: Iterable[str]) -> bytearray:
 
 
 def scrub_text(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every form of every secret replaced by MASK."""
-    for secret in secrets:
-        if len(secret) < MIN_SECRET_LENGTH:
-            continue
-        for form in _forms(secret):
-            shown = form.decode()
-            if shown in text:
-                text = text.replace(shown, MASK)
-    return text
+    """`text` with every form of every secret replaced by MASK (the same search as a body's)."""
+    return scrub_body(bytearray(text.encode()), secrets).decode()
