@@ -416,12 +416,7 @@ class PlanRunner:
     def _gave_up_on(run: _Run, call: _Call, last: BaseException) -> BiginError | None:
         """Log why a call gave up; a host that could not be reached is returned, to stop the run."""
         took = time.monotonic() - call.started
-        if isinstance(last, HostUnreachableError) and not call.reply_lost:
-            how = "nothing was sent, so nothing changed"
-        elif call.reply_lost:
-            how = "the change may or may not have applied"
-        else:
-            how = "no attempt can have applied the change"
+        how = _what_changed(last, may_have_applied=call.reply_lost)
         if isinstance(last, HostUnreachableError):
             log.error(
                 "%s: %s could not be reached (%s) after %s in %.1f s; %s. The run starts no further calls.",
@@ -456,9 +451,8 @@ def _run_error(failure: BaseException, outcome: TagOutcome, plan: TagPlan) -> Ba
         f"{failure.message.rstrip('.')}. The {plan.action} run on {plan.module} stopped there after "
         f"{count_noun(outcome.summary.api_calls, 'API call')}: {not_sent:,} of "
         f"{count_noun(len(plan.ids), 'record', thousands=True)} {'was' if not_sent == 1 else 'were'} "
-        "not sent "
-        "(NOT_ATTEMPTED); every record's outcome is in the error's outcome (the operator's XComs). The "
-        "host may come back: retrying the task is safe, tag changes are idempotent.",
+        "not sent (NOT_ATTEMPTED); every record's outcome is in the error's outcome (the operator's "
+        "XComs). The host may come back: retrying the task is safe, tag changes are idempotent.",
         host=failure.host,
         cause=failure.cause,
     )
@@ -482,8 +476,9 @@ def _report(
 
 def _reply_unread(error: BiginError) -> bool:
     """Bigin took the request and answered, but the answer could not be read (not JSON, past the cap)."""
-    status = error.http_status if isinstance(error, UnexpectedResponseError) else 400
-    return isinstance(error, UnexpectedResponseError) and (status is None or status < 400)
+    return isinstance(error, UnexpectedResponseError) and (
+        error.http_status is None or error.http_status < 400
+    )
 
 
 def _refused(
@@ -532,16 +527,20 @@ def _never_resent(queue: Iterable[tuple[tuple[str, ...], bool]]) -> dict[str, Re
     }
 
 
+def _what_changed(error: BaseException, *, may_have_applied: bool) -> str:
+    """What a call that gave up did to its records, for its log line and each record's message."""
+    if may_have_applied:
+        return "the change may or may not have applied"
+    if isinstance(error, HostUnreachableError):
+        return "nothing was sent, so nothing changed"
+    return "no attempt can have applied the change"
+
+
 def _gave_up(record_id: str, error: BaseException, attempts: int, *, may_have_applied: bool) -> RecordResult:
     code = _failure_code(error)
     reason = error.message if isinstance(error, BiginError) else "the replies never mentioned this record"
     reason = reason.rstrip(".")
-    if may_have_applied:
-        what = "the change may or may not have applied"
-    elif isinstance(error, HostUnreachableError):
-        what = "nothing was sent, so nothing changed"
-    else:
-        what = "no attempt can have applied the change"
+    what = _what_changed(error, may_have_applied=may_have_applied)
     return RecordResult(
         id=record_id,
         status=ERROR,
