@@ -15,7 +15,7 @@ from typing import Any
 
 import requests
 
-from airflow_provider_bigin.client.bounded_read import ACCEPT_ENCODING, MIB
+from airflow_provider_bigin.client.bounded_read import MIB
 from airflow_provider_bigin.client.calls import ApiRequest
 from airflow_provider_bigin.client.datacenters import DataCenter, api_domain_for_token
 from airflow_provider_bigin.client.deadlines import DeadlineAdapter
@@ -48,9 +48,8 @@ def new_session(concurrency: int) -> requests.Session:
     adapter = DeadlineAdapter(pool_connections=2, pool_maxsize=max(concurrency, 2), max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
-    session.headers.update(
-        {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
-    )
+    # Accept-Encoding is set on each request by exchange.py, for a session of the caller's own too.
+    session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
     return session
 
 
