@@ -215,9 +215,15 @@ def _checked(values: list[Any], check: Callable[[Any, str], str], where: str, wh
         try:
             checked.append(check(value, where.format(index)))
         except InvalidInputError as error:
-            bad = 1 + sum(not _passes(check, later) for later in values[index + 1 :])
-            raise _with_count(error, bad, len(values), what) from None
+            raise _counted(error, check, values[index + 1 :], len(values), what) from None
     return checked
+
+
+def _counted(
+    error: InvalidInputError, check: Callable[[Any, str], str], later: list[Any], total: int, what: str
+) -> InvalidInputError:
+    """The first refusal, with how many of the values after it `check` refuses too: all fixed at once."""
+    return _with_count(error, 1 + sum(not _passes(check, value) for value in later), total, what)
 
 
 def _passes(check: Callable[[Any, str], str], value: Any) -> bool:
@@ -253,9 +259,8 @@ def _ids_from_items(items: Any) -> list[str]:
             try:
                 append(_id_from_row(item, f"record_ids[{index}]"))
             except InvalidInputError as error:
-                rest = list(remaining)  # count the other bad values, so the user fixes them at once
-                bad = 1 + sum(not _passes(_id_from_row, later) for later in rest)
-                raise _with_count(error, bad, index + 1 + len(rest), "record ids") from None
+                rest = list(remaining)
+                raise _counted(error, _id_from_row, rest, index + 1 + len(rest), "record ids") from None
         return _dedupe_list(ids)
     return [_id_from_scalar(items, "record_ids")]
 
