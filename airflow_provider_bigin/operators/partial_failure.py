@@ -7,7 +7,6 @@ Whether Airflow should retry the task depends on the codes: a retry cannot fix a
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
 from airflow_provider_bigin.client.plurals import noun_for
@@ -20,6 +19,7 @@ from airflow_provider_bigin.client.results import (
     TRANSPORT_ERROR,
     UNEXPECTED_RESPONSE,
     RecordResult,
+    failed_by_code,
 )
 from airflow_provider_bigin.errors import (
     BadRequestError,
@@ -89,8 +89,7 @@ def describe_failures(failed: Sequence[RecordResult], requested: int) -> str:
     shown = ", ".join(f"{result.id} ({result.code})" for result in failed[:FAILURES_SHOWN])
     text = f"{len(failed)} of {requested} {noun_for(requested, 'record')} failed: {shown}"
     if len(failed) > FAILURES_SHOWN:
-        counts = Counter(result.code for result in failed)
-        per_code = ", ".join(f"{code} x{count}" for code, count in counts.most_common())
+        per_code = ", ".join(f"{code} x{count}" for code, count in failed_by_code(failed))
         text += f" ... and {len(failed) - FAILURES_SHOWN} more (all failures by code: {per_code})"
     return text + "."
 
@@ -104,7 +103,7 @@ def failure_reasons(failed: Sequence[RecordResult]) -> str:
     first: dict[str, str] = {}
     for result in failed:
         first.setdefault(result.code, result.message)
-    codes = [code for code, _ in Counter(result.code for result in failed).most_common(REASONS_SHOWN)]
+    codes = [code for code, _ in failed_by_code(failed)[:REASONS_SHOWN]]
     reasons = []
     for code in codes:
         message = first[code]
