@@ -2,7 +2,8 @@
 
 The full run (N up to 100,000 for the ways side by side, a million for memory and the operator in Airflow,
 50 ms latency, a cap of 10; 250 ms for the Zoho-like profile) rewrites benchmarks/RESULTS.md. The quick run is
-the same code at toy sizes and low latency, for CI; it writes a report only where --output says.
+the same code at toy sizes and low latency, for CI; it writes a report only where --output says. Beside
+the report goes results.json, the same figures as data (benchmarks/results_json.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from benchmarks.fanout import run_fanout
 from benchmarks.import_cost import run_import_cost
 from benchmarks.operator_runs import run_operators
 from benchmarks.report import BenchResults, Environment, headline, render
+from benchmarks.results_json import render_json
 from benchmarks.tag_removal import run_tag_removal
 from benchmarks.targets import check_all
 from benchmarks.zoho_profile import run_zoho_profile
@@ -122,7 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     output = args.output or (None if args.quick else RESULTS_PATH)
     if output is not None:
         output.write_text(render(results), encoding="utf-8")
-        print(f"wrote {output}")
+        figures = output.with_name("results.json")  # the same figures as data, for the docs' charts
+        figures.write_text(render_json(results), encoding="utf-8")
+        print(f"wrote {output} and {figures.name}")
     for line in headline(results):
         print(line)
     print(f"benchmark finished in {results.wall_seconds:.0f} s")
