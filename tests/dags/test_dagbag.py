@@ -35,6 +35,7 @@ def test_every_example_dag_file_imports_without_errors(example_bag: Any) -> None
     bag = example_bag
     assert bag.import_errors == {}
     assert set(bag.dag_ids) == {
+        "example_bigin_add_tags",
         "example_bigin_data_quality",
         "example_bigin_large_run",
         "example_bigin_remove_tags",
@@ -77,4 +78,4 @@ def test_every_example_task_is_retried_after_a_delay_but_the_checks_that_stop_a_
             assert task.retries >= 2, f"{dag_id}.{task.task_id} is never retried"
             assert task.retry_delay >= timedelta(minutes=1), f"{dag_id}.{task.task_id} retries at once"
             tag_tasks += task.task_type in ("RemoveTagsOperator", "AddTagsOperator")  # mapped ones too
-    assert tag_tasks == 4  # the flagship's mapped remove_tags, and one in each of three other examples
+    assert tag_tasks == 5  # the flagship's mapped remove_tags, the mapped add_tags, one in each of three others
