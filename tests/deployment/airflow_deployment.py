@@ -1,10 +1,12 @@
 """A real Airflow 3 deployment on this machine, started and stopped by a test.
 
-``AirflowDeployment`` migrates a SQLite metadata database in a temporary AIRFLOW_HOME, then runs the
-components a production install runs (API server, scheduler with the LocalExecutor, DAG processor) as separate
-processes, each the leader of its own session so that stopping reaches every task process they forked. Task
-processes talk to Airflow only through the Task SDK and the API server's execution API, exactly as a Celery or
-Kubernetes worker would. Every wait is bounded; every process is stopped on exit, whatever happened.
+``AirflowDeployment`` migrates the metadata database (SQLite in a temporary AIRFLOW_HOME unless given a
+``database_url``), then runs the components a production install runs (API server, scheduler, DAG processor)
+as separate processes, each the leader of its own session so that stopping reaches every task process they
+forked. The scheduler's executor is the LocalExecutor unless told otherwise; ``extra_components`` adds more
+``airflow`` processes, such as Celery workers, each with an environment of its own. Task processes talk to
+Airflow only through the Task SDK and the API server's execution API, exactly as a Celery or Kubernetes worker
+would. Every wait is bounded; every process is stopped on exit, whatever happened.
 
 .. code-block:: python
 
@@ -22,6 +24,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
@@ -38,6 +41,22 @@ _POLL_SECONDS = 0.5
 
 class DeploymentError(RuntimeError):
     """A component did not start, or died; the message carries the tail of its log."""
+
+
+@dataclass(frozen=True)
+class ExtraComponent:
+    """One more ``airflow`` process of the deployment, such as a Celery worker.
+
+    :param name: its name in ``processes`` and its log's (``<home>/component-logs/<name>.log``).
+    :param args: the arguments after ``airflow`` (``("celery", "worker", ...)``).
+    :param env: environment of this process only, over the deployment's.
+    :param ready_text: text its log shows once it serves (Celery's "ready."); None when starting is enough.
+    """
+
+    name: str
+    args: tuple[str, ...]
+    env: Mapping[str, str] = field(default_factory=dict)
+    ready_text: str | None = None
 
 
 def free_port() -> int:
@@ -61,7 +80,10 @@ class AirflowDeployment:
     :param components: which of ``api-server``, ``scheduler``, ``dag-processor``, ``triggerer`` to run.
     :param env: more environment for every component (connections as ``AIRFLOW_CONN_*``, config as
         ``AIRFLOW__SECTION__KEY``); it wins over the defaults set here.
-    :param parallelism: ``[core] parallelism``: how many task processes the LocalExecutor runs at once.
+    :param parallelism: ``[core] parallelism``: how many task instances the executor runs at once.
+    :param executor: ``[core] executor``; a CeleryExecutor needs workers among ``extra_components``.
+    :param database_url: ``[database] sql_alchemy_conn`` (a PostgreSQL URL, say); None for SQLite in the home.
+    :param extra_components: more processes, started once the others run, stopped right after the scheduler.
     :param startup_timeout: seconds to wait for every component to report healthy.
     :param stop_grace: seconds between SIGTERM and SIGKILL when stopping.
     """
@@ -74,10 +96,17 @@ class AirflowDeployment:
         components: Iterable[str] = COMPONENTS,
         env: Mapping[str, str] | None = None,
         parallelism: int = 8,
+        executor: str = "LocalExecutor",
+        database_url: str | None = None,
+        extra_components: Iterable[ExtraComponent] = (),
         startup_timeout: float = 180.0,
         stop_grace: float = 15.0,
     ) -> None:
         self.components = tuple(components)
+        self.extra_components = tuple(extra_components)
+        names = [*self.components, *(extra.name for extra in self.extra_components)]
+        if len(set(names)) != len(names):
+            raise ValueError(f"component names must differ: {names}")
         unknown = set(self.components) - {*COMPONENTS, "triggerer"}
         if unknown:
             raise ValueError(
@@ -88,6 +117,8 @@ class AirflowDeployment:
         self.home = home
         self.dags_folder = dags_folder
         self.parallelism = parallelism
+        self.executor = executor
+        self.database_url = database_url
         self.startup_timeout = startup_timeout
         self.stop_grace = stop_grace
         self.port = free_port()
@@ -111,7 +142,7 @@ class AirflowDeployment:
             "AIRFLOW_HOME": str(self.home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(self.dags_folder),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__EXECUTOR": self.executor,
             "AIRFLOW__CORE__PARALLELISM": str(self.parallelism),
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
@@ -129,6 +160,8 @@ class AirflowDeployment:
             "NO_PROXY": "127.0.0.1,localhost",
             "no_proxy": "127.0.0.1,localhost",
         }
+        if self.database_url is not None:
+            deployment["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = self.database_url
         return {**base, **deployment, **extra}
 
     # Life cycle -------------------------------------------------------------------------------------------
@@ -144,6 +177,13 @@ class AirflowDeployment:
                     argv += ["--host", "127.0.0.1", "--port", str(self.port)]
                 self.processes[name] = SessionProcess(
                     name, argv, env=self.env, log_path=self.home / "component-logs" / f"{name}.log"
+                )
+            for extra in self.extra_components:
+                self.processes[extra.name] = SessionProcess(
+                    extra.name,
+                    [airflow_executable(), *extra.args],
+                    env={**self.env, **extra.env},
+                    log_path=self.home / "component-logs" / f"{extra.name}.log",
                 )
             self._wait_healthy()
         except BaseException:
@@ -182,6 +222,12 @@ class AirflowDeployment:
                 for name in self.components
                 if name in _HEALTH_KEYS and (health.get(_HEALTH_KEYS[name]) or {}).get("status") != "healthy"
             ]
+            unhealthy += [
+                extra.name
+                for extra in self.extra_components
+                if extra.ready_text is not None
+                and extra.ready_text not in self.processes[extra.name].log_tail(lines=400)
+            ]
             if not unhealthy:
                 return
             waiting_for = ", ".join(unhealthy)
@@ -204,8 +250,10 @@ class AirflowDeployment:
             with contextlib.suppress(Exception):
                 self._api.close()
             self._api = None
-        # The scheduler first, so that it does not start new task processes while the others stop.
-        order = sorted(self.processes, key=lambda name: name != "scheduler")
+        # The scheduler first, so that it does not start new task processes while the others stop; then the
+        # extra components (workers), whose tasks still talk to the API server.
+        extras = {extra.name for extra in self.extra_components}
+        order = sorted(self.processes, key=lambda name: (name != "scheduler", name not in extras))
         for name in order:
             self.killed[name] = self.processes[name].stop(self.stop_grace)
 
@@ -253,6 +301,8 @@ class AirflowDeployment:
     @property
     def database(self) -> Path:
         """The SQLite metadata database (Airflow's default location under AIRFLOW_HOME)."""
+        if self.database_url is not None:
+            raise DeploymentError(f"this deployment's metadata database is not SQLite: {self.database_url}")
         return self.home / "airflow.db"
 
     def xcom_sizes(self, dag_id: str, run_id: str) -> dict[tuple[str, str, int], int]:
