@@ -20,7 +20,8 @@ UV := $(BIN)/uv
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test lint format demo bench bench-quick soak integration ui-check screenshots dist constraints clean
+.PHONY: help venv test lint format demo bench bench-quick soak integration integration-distributed ui-check screenshots dist \
+	constraints clean
 
 help:
 	@echo "make demo        run the example DAG against the bundled sandbox, offline"
@@ -30,6 +31,7 @@ help:
 	@echo "make bench-quick every benchmark scenario at toy sizes (what CI runs)"
 	@echo "make soak        200,000 ids under the soak fault profile, with token expiry and a forced lock-out"
 	@echo "make integration a real Airflow deployment (scheduler, API server, DAG processor) runs a mapped DAG"
+	@echo "make integration-distributed  CeleryExecutor on PostgreSQL and Redis, two workers, one sandbox org"
 	@echo "make ui-check    Airflow's UI in headless Chromium: the connection form and a run's XComs"
 	@echo "make screenshots the UI check, saving docs/connection-form.png and docs/xcom-results.png"
 	@echo "make dist        build the sdist and the wheel into dist/"
@@ -45,11 +47,12 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 venv: $(STAMP)
 
 # The UI check in the suite drives Debian's Chromium, and the sandbox's export line is run through zsh as
-# well as bash; the scripts install them only when they are missing.
+# well as bash; the scripts install them only when they are missing. The distributed deployment test needs
+# PostgreSQL and Redis and runs on its own: `make integration-distributed`.
 test: $(STAMP)
 	@scripts/ensure-chromium.sh || echo "warning: no Chromium, so the UI check will fail (see scripts/ensure-chromium.sh)"
 	@scripts/ensure-debian-package.sh zsh zsh || echo "warning: no zsh, so the zsh cases of tests/sandbox/test_cli.py will fail in CI"
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not distributed" $(PYTEST_ARGS)
 
 demo: $(STAMP)
 	$(BIN)/python -m demo.run_demo
@@ -65,6 +68,12 @@ soak: $(STAMP)
 
 integration: $(STAMP)
 	$(BIN)/pytest -m integration tests/deployment
+
+# The test starts its own PostgreSQL cluster, Redis and Airflow processes on 127.0.0.1 and stops them all.
+integration-distributed: $(STAMP)
+	scripts/ensure-postgres.sh
+	scripts/ensure-redis.sh
+	$(BIN)/pytest -m distributed tests/distributed $(PYTEST_ARGS)
 
 ui-check: $(STAMP)
 	scripts/ensure-chromium.sh
