@@ -21,7 +21,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help venv test lint format demo bench bench-quick soak integration integration-distributed ui-check screenshots dist \
-	constraints clean
+	docs docs-serve constraints clean
 
 help:
 	@echo "make demo        run the example DAG against the bundled sandbox, offline"
@@ -34,6 +34,8 @@ help:
 	@echo "make integration-distributed  CeleryExecutor on PostgreSQL and Redis, two workers, one sandbox org"
 	@echo "make ui-check    Airflow's UI in headless Chromium: the connection form and a run's XComs"
 	@echo "make screenshots the UI check, saving docs/connection-form.png and docs/xcom-results.png"
+	@echo "make docs        the documentation site into site/, strictly: a broken link or example DAG fails it"
+	@echo "make docs-serve  the documentation site on http://127.0.0.1:8000, rebuilt on every change"
 	@echo "make dist        build the sdist and the wheel into dist/"
 	@echo "make constraints regenerate the pinned constraints for both Airflow lines"
 
@@ -83,6 +85,14 @@ screenshots: $(STAMP)
 	scripts/ensure-chromium.sh
 	BIGIN_UI_SCREENSHOTS=docs $(BIN)/pytest -m ui tests/deployment
 
+# MkDocs Material; --strict turns every warning (a broken link or anchor, a missing snippet, a docstring that
+# names no parameter) into a failure, and docs/hooks/ stops the build on an example DAG that does not import.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+docs-serve: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -119,4 +129,4 @@ constraints: $(STAMP)
 	done; rm -f .constraints-override.txt
 
 clean:
-	rm -rf .venv .venv-airflow-* .venv-build dist build .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .venv .venv-airflow-* .venv-build dist build site .mypy_cache .ruff_cache .pytest_cache
