@@ -194,6 +194,18 @@ class RunFigures:
         )
 
 
+def failed_logs(cluster: Cluster, dag_id: str, run_id: str, failed: dict[int, str]) -> str:
+    """The end of the log of the first few failed task instances, to say why."""
+    folder = cluster.deployment.airflow.home / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}"
+    tails = []
+    for index in sorted(failed)[:3]:
+        for path in sorted((folder / "task_id=remove_tags" / f"map_index={index}").glob("*")):
+            tails.append(
+                f"--- map index {index}: {path.name} ---\n" + path.read_text(errors="replace")[-6000:]
+            )
+    return "\n".join(tails) or cluster.deployment.logs_tail()
+
+
 def run_and_check(cluster: Cluster, dag_id: str) -> tuple[RunFigures, dict[str, Any]]:
     """Trigger ``dag_id`` cold, wait, and check every task, every XCom and the sandbox's final state."""
     sandbox, airflow = cluster.sandbox, cluster.deployment.airflow
@@ -205,7 +217,7 @@ def run_and_check(cluster: Cluster, dag_id: str) -> tuple[RunFigures, dict[str, 
     stats = sandbox.stats()
     task_instances = airflow.api.task_instances(dag_id, run_id)
     failed = {ti["map_index"]: ti["state"] for ti in task_instances if ti["state"] != "success"}
-    assert (state, failed) == ("success", {}), airflow.task_log_tail(dag_id, run_id, "remove_tags")[-4000:]
+    assert (state, failed) == ("success", {}), failed_logs(cluster, dag_id, run_id, failed)
     assert sorted(ti["map_index"] for ti in task_instances) == list(range(TASKS))
     hosts = {ti["hostname"] for ti in task_instances}
     assert hosts == {host_name(index) for index in range(1, WORKERS + 1)}, "every worker ran tasks"
