@@ -18,6 +18,7 @@ from typing import Any
 
 import matplotlib
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
@@ -55,6 +56,8 @@ def _log_axes(axes: Any, ylabel: str) -> None:
     axes.set_xlabel("records (N)")
     axes.set_ylabel(ylabel)
     axes.grid(True, which="major", alpha=0.3)
+    for axis in (axes.xaxis, axes.yaxis):
+        axis.set_minor_formatter(NullFormatter())  # decades only: the minor labels overlap
 
 
 def time_and_memory(figures: Figures) -> str | None:
@@ -85,7 +88,7 @@ def time_and_memory(figures: Figures) -> str | None:
     time_axes.set_title("Time")
     memory_axes.set_title("Peak memory")
     handles, labels = time_axes.get_legend_handles_labels()
-    figure.legend(handles, labels, fontsize=8, loc="lower center", ncol=3, bbox_to_anchor=(0.5, -0.08))
+    figure.legend(handles, labels, fontsize=8, loc="lower center", ncol=3, bbox_to_anchor=(0.5, -0.16))
     return _svg(figure)
 
 
@@ -125,34 +128,64 @@ def calls_and_grants(figures: Figures) -> str | None:
     return _svg(figure)
 
 
-def _shared_cap_rows(figures: Figures) -> list[dict[str, Any]]:
-    """The shared-cap scenario's runs: a list, or {"runs": [...]} with the cap beside them."""
+def _shared_cap_runs(figures: Figures) -> list[dict[str, Any]]:
+    """The shared-cap scenario's runs, each {"mode", "concurrency", "rejected", "records_per_second"}."""
     scenario = figures.get("shared_cap")
-    rows = scenario.get("runs", []) if isinstance(scenario, dict) else scenario or []
-    return sorted(rows, key=lambda row: row["concurrency"])
+    runs = scenario.get("runs", []) if isinstance(scenario, dict) else []
+    return sorted(runs, key=lambda run: run["concurrency"])
+
+
+def _shared_cap_bars(runs: list[dict[str, Any]], rejected_axes: Any, throughput_axes: Any) -> None:
+    modes = [run["mode"] for run in runs]
+    colours = ["#c62828", "#3f51b5", "#ef6c00", "#2e7d32"][: len(runs)]
+    rejected_axes.bar(modes, [run["rejected"] for run in runs], color=colours)
+    throughput_axes.bar(modes, [run["records_per_second"] for run in runs], color=colours)
+    label = f"calls in flight asked for: {runs[0]['concurrency']} (every task together)"
+    for axes in (rejected_axes, throughput_axes):
+        axes.set_xlabel(label)
+
+
+def _shared_cap_lines(
+    runs: list[dict[str, Any]], rejected_axes: Any, throughput_axes: Any, cap: int | None
+) -> None:
+    for mode in dict.fromkeys(run["mode"] for run in runs):
+        mine = [run for run in runs if run["mode"] == mode]
+        asked = [run["concurrency"] for run in mine]
+        rejected_axes.plot(asked, [run["rejected"] for run in mine], "-o", label=mode)
+        throughput_axes.plot(asked, [run["records_per_second"] for run in mine], "-o", label=mode)
+    for axes in (rejected_axes, throughput_axes):
+        axes.set_xlabel("calls in flight asked for (every task together)")
+        if cap:
+            axes.axvline(cap, color="grey", linestyle="--", label=f"the org's cap ({cap})")
 
 
 def shared_cap(figures: Figures) -> str | None:
-    """429s and throughput against the concurrency asked for, under the org's cap on calls in flight."""
-    rows = _shared_cap_rows(figures)
-    if not rows:
+    """429s and throughput against the calls in flight asked for, per mode, under the org's cap.
+
+    Reads `shared_cap`: {"cap": calls in flight the org allows, "floor_records_per_second": the most the cap
+    lets through (optional), "runs": [{"mode": "fixed" or "adaptive", "concurrency": calls in flight asked
+    for by every task together, "rejected": 429s, "records_per_second": ...}, ...]}.
+    """
+    runs = _shared_cap_runs(figures)
+    if not runs:
         return None
     scenario = figures["shared_cap"]
-    cap = scenario.get("cap") if isinstance(scenario, dict) else None
     figure = _figure(11, 3.8)
     rejected_axes, throughput_axes = figure.subplots(1, 2)
-    concurrency = [row["concurrency"] for row in rows]
-    rejected_axes.plot(concurrency, [row["rejected"] for row in rows], "-o", color="#c62828")
-    rejected_axes.set_ylabel("429s from the cap")
+    if len({run["concurrency"] for run in runs}) == 1:  # one load, the modes side by side
+        _shared_cap_bars(runs, rejected_axes, throughput_axes)
+    else:
+        _shared_cap_lines(runs, rejected_axes, throughput_axes, scenario.get("cap"))
+    floor = scenario.get("floor_records_per_second")
+    if floor:
+        throughput_axes.axhline(floor, color="grey", linestyle=":", label="the cap's ceiling")
+    rejected_axes.set_ylabel("429s from the org's cap")
     rejected_axes.set_title("429s")
-    throughput_axes.plot(concurrency, [row["records_per_second"] for row in rows], "-o", color="#3f51b5")
     throughput_axes.set_ylabel("records per second")
     throughput_axes.set_title("Throughput")
     for axes in (rejected_axes, throughput_axes):
-        axes.set_xlabel("calls in flight asked for (all clients together)")
-        axes.grid(True, alpha=0.3)
-        if cap:
-            axes.axvline(cap, color="grey", linestyle="--", label=f"the org's cap ({cap})")
+        axes.grid(True, axis="y", alpha=0.3)
+        if axes.get_legend_handles_labels()[0]:
             axes.legend(fontsize=8)
     figure.tight_layout()
     return _svg(figure)

@@ -112,7 +112,11 @@ def test_charts_are_drawn_from_the_committed_results_and_a_missing_scenario_beco
 
     figures["shared_cap"] = {
         "cap": 10,
-        "runs": [{"concurrency": c, "rejected": 0, "records_per_second": 1.0} for c in (5, 10, 20)],
+        "floor_records_per_second": 100_000.0,
+        "runs": [
+            {"mode": mode, "concurrency": 96, "rejected": rejected, "records_per_second": 50_000.0}
+            for mode, rejected in (("fixed", 900), ("adaptive", 40))
+        ],
     }
     svg = hook.shared_cap(figures)
     assert svg is not None
