@@ -24,7 +24,7 @@ if [ -z "$(find_initdb)" ]; then
     # No main cluster on port 5432: the test brings its own (postgresql-common reads this drop-in folder).
     $SUDO mkdir -p /etc/postgresql-common/createcluster.d
     echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.d/no-main-cluster.conf >/dev/null
-    # The helper installs the package; its own check after installing cannot see initdb off PATH.
+    # ensure-debian-package.sh installs the package; its own check afterwards cannot see initdb off PATH.
     "$(dirname "$0")/ensure-debian-package.sh" /usr/lib/postgresql/initdb postgresql >/dev/null || true
 fi
 
