@@ -78,4 +78,5 @@ def test_every_example_task_is_retried_after_a_delay_but_the_checks_that_stop_a_
             assert task.retries >= 2, f"{dag_id}.{task.task_id} is never retried"
             assert task.retry_delay >= timedelta(minutes=1), f"{dag_id}.{task.task_id} retries at once"
             tag_tasks += task.task_type in ("RemoveTagsOperator", "AddTagsOperator")  # mapped ones too
-    assert tag_tasks == 5  # the flagship's mapped remove_tags, the mapped add_tags, one in each of three others
+    # The flagship's remove_tags and add_tags' tag_reviewed (both mapped), and one in each of three others.
+    assert tag_tasks == 5

@@ -22,7 +22,9 @@ def test_add_tags_example_tags_the_reviewed_records_of_each_module_and_nothing_e
     result = run_dag(dag_source(DAG_ID), DAG_ID, env=bigin_sandbox.connection_env())
 
     assert result.state == "success", result.task_states
-    expected = {record: tags | {"Reviewed"} if record in REVIEWED else tags for record, tags in before.items()}
+    expected = {
+        record: tags | {"Reviewed"} if record in REVIEWED else tags for record, tags in before.items()
+    }
     assert tag_state(bigin_sandbox) == expected
     for map_index, module in enumerate(("Contacts", "Pipelines")):
         summary = result.xcom("tag_reviewed", key="summary", map_index=map_index)
