@@ -54,8 +54,9 @@ EXTRA_FIELDS: Final[dict[str, tuple[str, str, dict[str, Any]]]] = {
     ),
     "max_concurrency": (
         "Max Concurrent Calls",
-        "Calls in flight at once per task. Zoho caps concurrency per account (5 on free plans). Default 4.",
-        {"type": ["integer", "null"], "minimum": 1, "maximum": 25},
+        "Most calls in flight per task, 1 to 10 (default 4). Bigin caps calls in flight per org, about 10 (5 "
+        "on the free plan), for all tasks together; each task lowers its own on a 429.",
+        {"type": ["integer", "null"], "minimum": 1, "maximum": 10},
     ),
     # Not "token_cache": Airflow masks every extra whose key contains "token" (the form showed "***").
     "cache_backend": (

@@ -14,6 +14,7 @@ from typing import Any
 import requests
 
 from airflow_provider_bigin.client.calls import ApiRequest, list_modules_request, list_tags_request
+from airflow_provider_bigin.client.concurrency import AdaptiveLimit
 from airflow_provider_bigin.client.datacenters import DataCenter
 from airflow_provider_bigin.client.inputs import resolve_module
 from airflow_provider_bigin.client.plan import (
@@ -66,6 +67,8 @@ class BiginClient:
     :param max_ids_per_call: ids per call, at most 500 (Bigin's limit).
     :param max_tags_per_call: tags per call, at most 10.
     :param retry: the retry policy for transient failures.
+    :param adaptive_concurrency: lower the calls in flight on Bigin's 429s and raise them back after
+        successes, within `max_concurrency` (concurrency.py); False keeps `max_concurrency` in flight.
     """
 
     def __init__(
@@ -80,6 +83,7 @@ class BiginClient:
         retry: RetryPolicy | None = None,
         refresh_margin_seconds: float = DEFAULT_REFRESH_MARGIN_SECONDS,
         lockout_wait_seconds: float = DEFAULT_LOCKOUT_WAIT_SECONDS,
+        adaptive_concurrency: bool = True,
     ) -> None:
         self.settings = settings
         self._dc = settings.data_center_info()
@@ -110,11 +114,20 @@ class BiginClient:
             timeout=settings.timeouts,
         )
         self._runner = PlanRunner(
-            self._transport, retry=self.retry, concurrency=settings.concurrency, get_token=self.tokens.get
+            self._transport,
+            retry=self.retry,
+            concurrency=settings.concurrency,
+            get_token=self.tokens.get,
+            adaptive=adaptive_concurrency,
         )
 
     def __repr__(self) -> str:
         return f"BiginClient(data_center={self._dc.code!r}, api_domain={self.api_domain!r})"
+
+    @property
+    def concurrency(self) -> AdaptiveLimit:
+        """Calls in flight now allowed (`limit`), at most `maximum`, and the 429s heard (`rate_limited`)."""
+        return self._runner.limit
 
     @property
     def data_center(self) -> DataCenter:

@@ -12,6 +12,10 @@ sent are NOT_ATTEMPTED, and the error names the host and the cause. `may_have_ap
 when an attempt may have reached Bigin and lost its reply (a timeout, a reset, a 5xx); a refused connection
 or a missing token never sent anything.
 
+Calls in flight follow what Bigin's 429s say the org has room for (concurrency.py): at most `concurrency`,
+halved on a 429, raised again by successes; the limit is the client's, so a second run starts where the first
+ended.
+
 Zoho's variations, learnt once per run and followed by every later call: a call refused for its URL length
 (HTTP 414, or a 400 naming the URL) is split in two and the run's calls take the smaller size; an Add Tags
 JSON body that Bigin answers as if `tag_names` or `ids` were missing is re-sent once in the query parameters
@@ -31,10 +35,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_provider_bigin.client.assembly import OutcomeAssembler
-from airflow_provider_bigin.client.calls import ADD_TAGS_JSON, ADD_TAGS_QUERY, tag_request
+from airflow_provider_bigin.client.calls import ADD_TAGS_JSON, ADD_TAGS_QUERY, ApiRequest, tag_request
+from airflow_provider_bigin.client.concurrency import AdaptiveLimit
 from airflow_provider_bigin.client.plan import PlannedBatch, TagPlan, id_chunks
 from airflow_provider_bigin.client.plurals import count_noun, noun_for
-from airflow_provider_bigin.client.replies import SharedValues, parse_record_results
+from airflow_provider_bigin.client.replies import ApiReply, SharedValues, parse_record_results
 from airflow_provider_bigin.client.results import (
     ERROR,
     MISSING_RESULT,
@@ -176,6 +181,7 @@ class PlanRunner:
 
     :param get_token: makes sure an access token is at hand before a call is sent (the client passes its
         token source's `get`), so that a failing grant is told apart from a failing call: nothing was sent.
+    :param adaptive: follow Bigin's 429s below `concurrency` (concurrency.py); False keeps it fixed.
     """
 
     def __init__(
@@ -185,11 +191,13 @@ class PlanRunner:
         retry: RetryPolicy,
         concurrency: int,
         get_token: Callable[[], object] | None = None,
+        adaptive: bool = True,
     ) -> None:
         self._transport = transport
         self.retry = retry
         self.concurrency = concurrency
         self._get_token = get_token
+        self.limit = AdaptiveLimit(concurrency, adaptive=adaptive)
 
     def run(
         self,
@@ -323,7 +331,7 @@ class PlanRunner:
             call.form = run.add_tags_form
             request = tag_request(plan.action, plan.module, call.pending, batch.tags, add_tags_form=call.form)
             try:
-                reply = self._transport.send(request, run.counters, retry=call.attempts > 0)
+                reply = self._send_within_limit(run, request, retry=call.attempts > 0)
             except TransientError as error:
                 call.attempts += 1
                 call.last_error = error
@@ -363,6 +371,9 @@ class PlanRunner:
                     call.settled[record_id] = _refused(record_id, no_token.error, may_have_applied=True)
             return _DONE, no_token.error
         except (TransientError, _Unsettled, RetryStopped) as error:
+            if call.attempts == 0:  # stopped while it waited for room under the limit: nothing was sent
+                call.settled.update(_never_resent([(tuple(call.pending), call.reply_lost)]))
+                return _DONE, None
             last = error if call.last_error is None else call.last_error
             for record_id in call.pending:
                 call.settled[record_id] = call.transient.get(record_id) or _gave_up(
@@ -380,6 +391,24 @@ class PlanRunner:
                 )
             return _DONE, refusal
         return _DONE, None
+
+    def _send_within_limit(self, run: _Run, request: ApiRequest, *, retry: bool) -> ApiReply:
+        """Send once there is room under the limit; tell the limit whether Bigin had room for the call."""
+        slot = self.limit.acquire(run.stop)
+        if slot is None:
+            raise RetryStopped
+        try:
+            reply = self._transport.send(request, run.counters, retry=retry)
+        except RateLimitedError as error:
+            self.limit.rate_limited_call(
+                slot, retry_after=error.retry_after_seconds, reason=failure_reason(error)
+            )
+            raise
+        except BaseException:
+            self.limit.released(slot)
+            raise
+        self.limit.succeeded(slot)
+        return reply
 
     @staticmethod
     def _adapt(run: _Run, call: _Call, refusal: BiginError) -> str | None:

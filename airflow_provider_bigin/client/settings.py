@@ -24,9 +24,10 @@ log = logging.getLogger(__name__)
 # Seconds to wait for a connection, and for a reply (a 500-record call takes a few seconds at most).
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 60.0
-# Bigin publishes no concurrency cap; Zoho CRM's is 5 on its free plan (docs/zoho-facts.md, section 4).
+# Bigin reportedly allows about 10 calls in flight per org, 5 on its free plan (docs/zoho-facts.md,
+# section 5): the cap is the org's, shared by every task, so no task may ask for more than the whole org has.
 DEFAULT_MAX_CONCURRENCY = 4
-MAX_CONCURRENCY_CEILING = 25
+MAX_CONCURRENCY_CEILING = 10
 # The longest wait a setting in seconds may ask for: past an hour, a call or its retries are not waiting for
 # Bigin any more but hanging a worker; and "inf" or NaN would disable the bound altogether.
 MAX_SECONDS_SETTING = 3600.0
@@ -116,7 +117,8 @@ def _count(value: Any, name: str) -> int | None:
     count = whole_number(value, from_text=True)  # NaN, "inf" and 2.5 are no whole number
     if count is None or not 1 <= count <= MAX_CONCURRENCY_CEILING:
         raise ConnectionConfigError(
-            f"{name} must be a whole number from 1 to {MAX_CONCURRENCY_CEILING}, not {value!r}."
+            f"{name} must be a whole number from 1 to {MAX_CONCURRENCY_CEILING}, not {value!r}: Bigin allows "
+            f"about {MAX_CONCURRENCY_CEILING} calls in flight per org, shared by all its tasks."
         )
     return count
 

@@ -72,7 +72,7 @@ def test_overrides_must_be_https_or_loopback() -> None:
     [
         ({"timeout": "soon"}, "timeout must be a finite number of seconds"),
         ({"timeout": 0}, "more than 0"),
-        ({"max_concurrency": 0}, "from 1 to 25"),
+        ({"max_concurrency": 0}, "from 1 to 10"),
         ({"max_concurrency": 2.5}, "whole number"),
         ({"cache_backend": "redis"}, "cache_backend 'redis' is not one of auto, variable, file, memory"),
     ],
@@ -83,7 +83,7 @@ def test_bad_tuning_values_are_refused(changes: dict[str, Any], message: str) ->
 
 
 ACCEPTED_TIMEOUT = "timeout must be a finite number of seconds, more than 0 and at most 3600, not "
-ACCEPTED_CONCURRENCY = "max_concurrency must be a whole number from 1 to 25, not "
+ACCEPTED_CONCURRENCY = "max_concurrency must be a whole number from 1 to 10, not "
 
 
 @pytest.mark.parametrize(

@@ -192,7 +192,7 @@ def retry_budget_of(seconds: Any) -> Callable[[World], TagOutcome]:
 
 
 FINITE_TIMEOUT = "timeout must be a finite number of seconds, more than 0 and at most 3600, not "
-WHOLE_CONCURRENCY = "max_concurrency must be a whole number from 1 to 25, not "
+WHOLE_CONCURRENCY = "max_concurrency must be a whole number from 1 to 10, not "
 
 
 def too_many_for_max_records(world: World) -> TagOutcome:

@@ -1,0 +1,202 @@
+"""Calls in flight that follow Bigin's 429s: halved on one, raised after successes, paused at one call."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from airflow_provider_bigin.client.concurrency import AdaptiveLimit, Slot
+from tests.client.conftest import MakeClient
+
+REASON = "HTTP 429 TOO_MANY_REQUESTS"
+
+
+def changes(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name.endswith("client.concurrency")]
+
+
+class Clock:
+    """A clock the test moves: the limit's round trips and growth are measured in its seconds."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def call(limit: AdaptiveLimit, clock: Clock, *, seconds: float = 0.1, answer: str = "ok") -> None:
+    """One call through the limit: let through, `seconds` of round trip, then Bigin's answer."""
+    slot = limit.acquire(threading.Event())
+    assert slot is not None
+    clock.now += seconds
+    if answer == "429":
+        limit.rate_limited_call(slot, retry_after=None, reason=REASON)
+    else:
+        limit.succeeded(slot)
+
+
+def test_slow_start_doubles_from_one_call_to_the_maximum_without_a_word(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    clock = Clock()
+    limit = AdaptiveLimit(8, clock=clock)
+    seen = [limit.limit]
+    for _ in range(9):
+        call(limit, clock)
+        seen.append(limit.limit)
+    assert seen == [1, 2, 3, 4, 5, 6, 7, 8, 8, 8]
+    assert changes(caplog) == []
+
+
+def test_a_429_halves_the_window_once_per_change_then_paces_below_one_call(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    clock = Clock()
+    limit = AdaptiveLimit(8, clock=clock)
+    for _ in range(7):
+        call(limit, clock)
+    stop = threading.Event()
+    slots = [limit.acquire(stop) for _ in range(8)]
+    assert limit.in_flight == 8
+    for slot in slots:  # eight 429s to calls sent under the same window: one change, not eight
+        assert slot is not None
+        limit.rate_limited_call(slot, retry_after=None, reason=REASON)
+    assert (limit.limit, limit.in_flight, limit.rate_limited) == (4, 0, 8)
+    assert len(changes(caplog)) == 1
+    assert "from 8 calls in flight to 4 calls in flight" in changes(caplog)[0]
+    for _ in range(3):  # 4 → 2 → 1 → a half: one call every two round trips
+        call(limit, clock, answer="429")
+    assert (limit.limit, limit.window) == (1, 0.5)
+    assert limit.pacing_seconds == pytest.approx(0.2)  # the round trip measured, 0.1 s, over the window
+    assert "to 1 call every 0.20 s" in changes(caplog)[-1]
+    assert len(changes(caplog)) == 4
+
+
+def test_while_calls_get_through_the_window_grows_in_time_not_in_calls(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    clock = Clock()
+    limit = AdaptiveLimit(10, clock=clock)
+    for _ in range(3):
+        call(limit, clock)  # slow start to 4
+    call(limit, clock, answer="429")  # 4 → 2
+    assert limit.window == 2
+    for _ in range(23):  # 23 round trips of 0.1 s without a 429: a halving undone
+        call(limit, clock)
+    assert 3.9 < limit.window < 4.0
+    raised = [m for m in changes(caplog) if "without a 429" in m]
+    assert raised == [
+        "Bigin took the calls without a 429: this task goes from 2 calls in flight to 3 calls in flight "
+        "(at most 10).",
+    ]
+
+
+def test_no_call_starts_past_the_limit() -> None:
+    limit = AdaptiveLimit(2, adaptive=False)
+    stop = threading.Event()
+    first, second = limit.acquire(stop), limit.acquire(stop)
+    got: list[Slot | None] = []
+    waiter = threading.Thread(target=lambda: got.append(limit.acquire(stop)))
+    waiter.start()
+    waiter.join(0.5)
+    assert waiter.is_alive()
+    assert limit.in_flight == 2
+    assert first is not None
+    assert second is not None
+    limit.released(first)
+    waiter.join(5)
+    assert not waiter.is_alive()
+    assert isinstance(got[0], Slot)
+
+
+def test_below_one_call_each_call_waits_its_turn() -> None:
+    limit = AdaptiveLimit(1)
+    stop = threading.Event()
+    slot = limit.acquire(stop)
+    assert slot is not None
+    limit.rate_limited_call(slot, retry_after=None, reason=REASON)  # a window of a half: 0.5 s apart
+    started = time.monotonic()
+    for _ in range(2):
+        slot = limit.acquire(stop)
+        assert slot is not None
+        limit.released(slot)
+    assert time.monotonic() - started >= 0.25  # at least half the pacing, its jitter's low end
+
+
+def test_retry_after_pauses_new_calls_even_with_room_left() -> None:
+    limit = AdaptiveLimit(4, adaptive=False)
+    stop = threading.Event()
+    slot = limit.acquire(stop)
+    assert slot is not None
+    started = time.monotonic()
+    limit.rate_limited_call(slot, retry_after=0.5, reason=REASON)
+    assert limit.acquire(stop) is not None
+    assert time.monotonic() - started >= 0.5
+
+
+def test_a_stopped_run_gets_no_slot() -> None:
+    limit = AdaptiveLimit(1, adaptive=False)
+    stop = threading.Event()
+    slot = limit.acquire(stop)
+    assert slot is not None
+    limit.rate_limited_call(slot, retry_after=60, reason=REASON)  # a 60 s pause
+    threading.Timer(0.2, stop.set).start()
+    started = time.monotonic()
+    assert limit.acquire(stop) is None
+    assert time.monotonic() - started < 30  # the stop ended the wait, not the pause
+
+
+def test_fixed_concurrency_ignores_429s() -> None:
+    limit = AdaptiveLimit(4, adaptive=False)
+    stop = threading.Event()
+    slot = limit.acquire(stop)
+    assert slot is not None
+    limit.rate_limited_call(slot, retry_after=None, reason=REASON)
+    assert (limit.limit, limit.rate_limited) == (4, 1)
+
+
+def _tagged(sandbox: Any, count: int) -> list[str]:
+    return list(
+        sandbox.add_records("Contacts", [{"Last_Name": f"c{n}", "Tag": ["Old"]} for n in range(count)])
+    )
+
+
+def test_a_client_over_the_orgs_cap_backs_off_and_gets_every_record_right(
+    bigin_sandbox: Any, make_client: MakeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Eight calls in flight against an org cap of 2: fewer 429s than a fixed eight, every record right.
+
+    The fixed eight exhaust some calls' retries (RATE_LIMITED); the adaptive client loses none.
+    """
+    caplog.set_level(logging.INFO)
+    bigin_sandbox.set_max_concurrency(2)
+    bigin_sandbox.set_latency(30, jitter_ms=0)
+    rejections = {}
+    for adaptive in (False, True):
+        ids = _tagged(bigin_sandbox, 40)
+        client = make_client(
+            bigin_sandbox, extra={"max_concurrency": 8}, max_ids_per_call=1, adaptive_concurrency=adaptive
+        )
+        client.tokens.get()  # the grant is not an API call: count the calls' 429s only
+        bigin_sandbox.reset_stats()
+        outcome = client.remove_tags("Contacts", ids, ["Old"])
+        stats = bigin_sandbox.stats()
+        assert stats["max_concurrency_seen"] <= 8
+        rejections[adaptive] = stats["concurrency_rejections"]
+        assert client.concurrency.rate_limited == rejections[adaptive]
+        if adaptive:
+            assert outcome.summary.succeeded == 40, outcome.summary
+            assert all(bigin_sandbox.tags("Contacts", rid) == [] for rid in ids)
+            assert client.concurrency.limit < 8
+    assert rejections[True] < rejections[False]
+    lowered = [m for m in changes(caplog) if "this task goes from" in m and "429" in m]
+    assert lowered
+    assert lowered[0].startswith("Bigin answered HTTP 429")
