@@ -22,7 +22,7 @@ from types import FrameType
 from typing import Any
 
 from airflow_provider_bigin.sandbox.accounts import TokenPolicy
-from airflow_provider_bigin.sandbox.config import SandboxConfig
+from airflow_provider_bigin.sandbox.config import DEFAULT_MAX_CONCURRENCY, SandboxConfig
 from airflow_provider_bigin.sandbox.connection import connection_env_name, connection_json, sandbox_connection
 from airflow_provider_bigin.sandbox.faults import NAMED_PROFILES, fault_profile
 from airflow_provider_bigin.sandbox.seed import load_seed
@@ -68,7 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--grant-code-ttl", type=float, default=180, help="self-client code lifetime in seconds"
     )
     parser.add_argument(
-        "--max-concurrency", type=int, default=None, help="429 past this many API calls in flight"
+        "--max-concurrency",
+        type=_cap,
+        default=DEFAULT_MAX_CONCURRENCY,
+        help="429 past this many API calls in flight for the org "
+        f"(default {DEFAULT_MAX_CONCURRENCY}, Bigin's reported cap); 'none' for no cap",
     )
     parser.add_argument(
         "--tags-report",
@@ -81,6 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="the api_domain that token replies name (default: the sandbox's URL), e.g. another DC's",
     )
     return parser
+
+
+def _cap(text: str) -> int | None:
+    """A concurrency cap from the command line: a whole number, or 'none' for no cap."""
+    if text.strip().lower() == "none":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number or 'none', not {text!r}") from None
 
 
 def installed_version() -> str:

@@ -11,6 +11,8 @@ from airflow_provider_bigin.sandbox.store import DEFAULT_TAGS_REPORT, TAGS_REPOR
 
 # Where the control endpoints live: never counted, never delayed, never faulted.
 CONTROL_PREFIX = "/__sandbox__"
+# Bigin's reported cap on calls in flight per org (docs/zoho-facts.md, section 5): every test meets it.
+DEFAULT_MAX_CONCURRENCY = 10
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,7 @@ class SandboxConfig:
     faults: FaultProfile = NO_FAULTS
     fault_seed: int = 0
     tokens: TokenPolicy = field(default_factory=TokenPolicy)
-    max_concurrency: int | None = None
+    max_concurrency: int | None = DEFAULT_MAX_CONCURRENCY  # None: no cap
     tags_report: TagsReport = DEFAULT_TAGS_REPORT
     api_domain: str | None = None  # None: the URL the client called, i.e. the sandbox itself
 

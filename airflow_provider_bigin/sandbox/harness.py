@@ -31,7 +31,7 @@ from types import TracebackType
 from typing import Any
 
 from airflow_provider_bigin.sandbox.accounts import TokenPolicy
-from airflow_provider_bigin.sandbox.config import CONTROL_PREFIX, SandboxConfig
+from airflow_provider_bigin.sandbox.config import CONTROL_PREFIX, DEFAULT_MAX_CONCURRENCY, SandboxConfig
 from airflow_provider_bigin.sandbox.connection import (
     DEFAULT_CONN_ID,
     connection_env_name,
@@ -66,7 +66,8 @@ class Sandbox:
     :param grant_limit: grants per refresh token allowed within ``grant_window_seconds`` (Zoho: 10 in 600).
     :param max_live_tokens: live access tokens per refresh token; one more evicts the oldest (Zoho: 15).
     :param grant_code_ttl: lifetime of a self-client code from ``issue_grant_code``.
-    :param max_concurrency: API calls in flight past which the sandbox answers 429; None for no cap.
+    :param max_concurrency: API calls in flight for the whole org past which the sandbox answers 429:
+        by default 10, Bigin's reported cap; None for no cap.
     :param tags_report: what a SUCCESS entry lists in ``details.tags``: "before" (the record's tags before
         the call, which matches the sample reply of Zoho's Remove Tags page, docs/zoho-facts.md, section 6),
         "after", or "changed".
@@ -90,7 +91,7 @@ class Sandbox:
         grant_window_seconds: float = 600,
         max_live_tokens: int = 15,
         grant_code_ttl: float = 180,
-        max_concurrency: int | None = None,
+        max_concurrency: int | None = DEFAULT_MAX_CONCURRENCY,
         tags_report: TagsReport = DEFAULT_TAGS_REPORT,
         api_domain: str | None = None,
         process: bool = False,
@@ -198,8 +199,7 @@ class Sandbox:
         args += ["--tags-report", config.tags_report]
         if config.api_domain is not None:
             args += ["--api-domain", config.api_domain]
-        if config.max_concurrency is not None:
-            args += ["--max-concurrency", str(config.max_concurrency)]
+        args += ["--max-concurrency", str(config.max_concurrency or "none")]
         if isinstance(config.seed, Mapping):
             handle, name = tempfile.mkstemp(prefix="bigin-sandbox-seed-", suffix=".json")
             with os.fdopen(handle, "w", encoding="utf-8") as file:
