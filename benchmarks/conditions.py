@@ -37,6 +37,8 @@ class BenchConditions:
     object_storage_all_from: int
     zoho_latency_ms: float  # the Zoho-like profile: this latency ...
     zoho_size: int  # ... at this N, with the same concurrency cap
+    shared_cap_tasks: int  # task processes sharing the org's cap, each with the client's defaults ...
+    shared_cap_ids_per_task: int  # ... removing a tag from this many ids
     module: str = "Contacts"
     tags: tuple[str, ...] = ("Newsletter", "Marketing")  # removed in every run; each record also keeps "VIP"
 
@@ -75,6 +77,8 @@ FULL = BenchConditions(
     object_storage_all_from=1_000_000,
     zoho_latency_ms=250.0,
     zoho_size=100_000,
+    shared_cap_tasks=24,
+    shared_cap_ids_per_task=10_000,
 )
 
 QUICK = BenchConditions(
@@ -94,4 +98,6 @@ QUICK = BenchConditions(
     object_storage_all_from=1_200,
     zoho_latency_ms=10.0,
     zoho_size=5_000,
+    shared_cap_tasks=6,
+    shared_cap_ids_per_task=1_500,
 )

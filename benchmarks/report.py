@@ -11,6 +11,8 @@ from benchmarks.markdown_table import NONE, plural, ratio_text, seconds_text, ta
 from benchmarks.memory import MemoryResult, MemoryScenario
 from benchmarks.operator_report import operator_section, zoho_section
 from benchmarks.operator_runs import OperatorResult
+from benchmarks.shared_cap import SharedCapResult
+from benchmarks.shared_cap_report import shared_cap_section
 from benchmarks.tag_removal import WAYS, TagRemovalResult, WayRun
 from benchmarks.target_check import TargetCheck, mb
 
@@ -38,6 +40,7 @@ class BenchResults:
     memory: MemoryScenario
     operators: OperatorResult
     zoho: TagRemovalResult
+    shared_cap: SharedCapResult
     targets: list[TargetCheck]
     wall_seconds: float
 
@@ -337,6 +340,7 @@ def render(results: BenchResults) -> str:
         _memory(results.memory),
         operator_section(results.operators),
         zoho_section(results.zoho, results.tag_removal),
+        shared_cap_section(results.shared_cap),
     ):
         lines += [*section, ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -14,6 +14,7 @@ from typing import Any
 from benchmarks.memory import MemoryResult
 from benchmarks.operator_figures import OperatorRun
 from benchmarks.report import BenchResults
+from benchmarks.shared_cap_report import shared_cap_figures
 from benchmarks.tag_removal import WAYS
 from benchmarks.target_check import mb
 
@@ -124,6 +125,7 @@ def figures(results: BenchResults) -> dict[str, Any]:
         },
         "client_alone": [_client(client) for client in results.operators.clients],
         "operator": _operators(results),
+        "shared_cap": shared_cap_figures(results.shared_cap),
         "targets": [
             {"target": check.target, "measured": check.measured, "met": check.met}
             for check in results.targets

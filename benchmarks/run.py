@@ -28,6 +28,8 @@ from benchmarks.import_cost import run_import_cost
 from benchmarks.operator_runs import run_operators
 from benchmarks.report import BenchResults, Environment, headline, render
 from benchmarks.results_json import render_json
+from benchmarks.shared_cap import run_shared_cap
+from benchmarks.shared_cap_report import check_shared_cap
 from benchmarks.tag_removal import run_tag_removal
 from benchmarks.targets import check_all
 from benchmarks.zoho_profile import run_zoho_profile
@@ -86,6 +88,8 @@ def run_all(conditions: BenchConditions, *, progress: Callable[[str], None] = pr
         tag_removal = run_tag_removal(conditions, progress=progress)
         progress(f"6. a Zoho-like profile: {conditions.zoho_latency_ms:g} ms at N = {conditions.zoho_size:,}")
         zoho = run_zoho_profile(conditions, progress=progress)
+        progress(f"7. {conditions.shared_cap_tasks} task processes sharing one org's cap")
+        shared_cap = run_shared_cap(conditions, progress=progress)
         progress(f"2. fan-out of {conditions.fanout_tasks} task processes")
         fanout = run_fanout(conditions, progress=progress)
         progress(f"3. import cost (median of {conditions.import_repeats})")
@@ -103,9 +107,13 @@ def run_all(conditions: BenchConditions, *, progress: Callable[[str], None] = pr
         memory=memory,
         operators=operators,
         zoho=zoho,
-        targets=check_all(
-            tag_removal, fanout=fanout, imports=imports, memory=memory, operators=operators, zoho=zoho
-        ),
+        shared_cap=shared_cap,
+        targets=[
+            *check_all(
+                tag_removal, fanout=fanout, imports=imports, memory=memory, operators=operators, zoho=zoho
+            ),
+            *check_shared_cap(shared_cap),
+        ],
         wall_seconds=time.perf_counter() - started,
     )
 

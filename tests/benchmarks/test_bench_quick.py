@@ -190,6 +190,21 @@ def test_zoho_profile_makes_the_floor_of_calls_with_one_grant(results: BenchResu
     assert len(zoho.bare_seconds[QUICK.zoho_size]) == QUICK.repeats
 
 
+def test_tasks_sharing_the_orgs_cap_report_every_record_right(results: BenchResults) -> None:
+    """Every outcome agrees with the sandbox in each mode; the adaptive tasks meet no more 429s than fixed."""
+    shared = results.shared_cap
+    ids = QUICK.shared_cap_tasks * QUICK.shared_cap_ids_per_task
+    for run in shared.runs():
+        assert run.records == ids
+        assert run.wrong == 0
+        assert run.api_calls >= math.ceil(QUICK.shared_cap_ids_per_task / 500) * QUICK.shared_cap_tasks
+        assert run.api_calls - run.rejected >= math.ceil(ids / 500)  # every id was carried by a call
+    assert (shared.fixed.asked, shared.adaptive.asked, shared.alone.asked) == (24, 24, 10)
+    assert shared.alone.rejected == 0  # one client at the cap never meets it
+    assert shared.adaptive.rejected <= shared.fixed.rejected
+    assert shared.adaptive.failed == 0
+
+
 def test_report_shows_every_scenario_and_target(results: BenchResults) -> None:
     text = render(results)
     for heading in (
@@ -200,8 +215,9 @@ def test_report_shows_every_scenario_and_target(results: BenchResults) -> None:
         "## 4. Memory",
         "## 5. The operator in Airflow",
         "## 6. A Zoho-like profile",
+        "## 7. One org's cap, shared",
     ):
         assert heading in text
     assert "(extrapolated from 40)" in text
-    assert len(results.targets) == 12
+    assert len(results.targets) == 14
     assert all(check.why for check in results.targets if not check.met)
