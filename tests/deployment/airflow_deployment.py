@@ -84,6 +84,7 @@ class AirflowDeployment:
     :param executor: ``[core] executor``; a CeleryExecutor needs workers among ``extra_components``.
     :param database_url: ``[database] sql_alchemy_conn`` (a PostgreSQL URL, say); None for SQLite in the home.
     :param extra_components: more processes, started once the others run, stopped right after the scheduler.
+    :param pools: Airflow pools to create, name -> slots, before the scheduler starts.
     :param startup_timeout: seconds to wait for every component to report healthy.
     :param stop_grace: seconds between SIGTERM and SIGKILL when stopping.
     """
@@ -98,6 +99,7 @@ class AirflowDeployment:
         parallelism: int = 8,
         executor: str = "LocalExecutor",
         database_url: str | None = None,
+        pools: Mapping[str, int] | None = None,
         extra_components: Iterable[ExtraComponent] = (),
         startup_timeout: float = 180.0,
         stop_grace: float = 15.0,
@@ -119,6 +121,7 @@ class AirflowDeployment:
         self.parallelism = parallelism
         self.executor = executor
         self.database_url = database_url
+        self.pools = dict(pools or {})
         self.startup_timeout = startup_timeout
         self.stop_grace = stop_grace
         self.port = free_port()
@@ -171,13 +174,16 @@ class AirflowDeployment:
         self.dags_folder.mkdir(parents=True, exist_ok=True)
         try:
             self._migrate()
-            for name in self.components:
+            for name in sorted(self.components, key=lambda name: name != "api-server"):
                 argv = [airflow_executable(), name]
                 if name == "api-server":
                     argv += ["--host", "127.0.0.1", "--port", str(self.port)]
                 self.processes[name] = SessionProcess(
                     name, argv, env=self.env, log_path=self.home / "component-logs" / f"{name}.log"
                 )
+                if name == "api-server":
+                    # Before the scheduler: a task it starts first cannot reach the Execution API and fails.
+                    self._wait_healthy(api_only=True)
             for extra in self.extra_components:
                 self.processes[extra.name] = SessionProcess(
                     extra.name,
@@ -192,22 +198,30 @@ class AirflowDeployment:
         return self
 
     def _migrate(self) -> None:
-        migrate = SessionProcess(
-            "db-migrate",
-            [airflow_executable(), "db", "migrate"],
-            env=self.env,
-            log_path=self.home / "component-logs" / "db-migrate.log",
-        )
-        deadline = time.monotonic() + self.startup_timeout
-        while migrate.exit_code() is None:
-            if time.monotonic() > deadline:
-                migrate.stop(self.stop_grace)
-                raise DeploymentError(f"`airflow db migrate` took over {self.startup_timeout:.0f}s")
-            time.sleep(_POLL_SECONDS)
-        if migrate.exit_code() != 0:
-            raise DeploymentError(f"`airflow db migrate` failed:\n{migrate.log_tail()}")
+        self._run_cli("db-migrate", ["db", "migrate"])
+        for name, slots in self.pools.items():  # before the scheduler: a task of a missing pool never runs
+            self._run_cli(f"pool-{name}", ["pools", "set", name, str(slots), "created by the test"])
 
-    def _wait_healthy(self) -> None:
+    def _run_cli(self, label: str, args: list[str]) -> None:
+        """One `airflow` command to its end, bounded by the startup timeout."""
+        command = SessionProcess(
+            label,
+            [airflow_executable(), *args],
+            env=self.env,
+            log_path=self.home / "component-logs" / f"{label}.log",
+        )
+        shown = " ".join(["airflow", *args[:2]])
+        deadline = time.monotonic() + self.startup_timeout
+        while command.exit_code() is None:
+            if time.monotonic() > deadline:
+                command.stop(self.stop_grace)
+                raise DeploymentError(f"`{shown}` took over {self.startup_timeout:.0f}s")
+            time.sleep(_POLL_SECONDS)
+        if command.exit_code() != 0:
+            raise DeploymentError(f"`{shown}` failed:\n{command.log_tail()}")
+
+    def _wait_healthy(self, *, api_only: bool = False) -> None:
+        """Until every component reports healthy; with `api_only`, until the API server answers at all."""
         deadline = time.monotonic() + self.startup_timeout
         waiting_for = "the API server"
         while time.monotonic() < deadline:
@@ -217,6 +231,8 @@ class AirflowDeployment:
             except (requests.RequestException, ValueError):
                 time.sleep(_POLL_SECONDS)
                 continue
+            if api_only:
+                return
             unhealthy = [
                 name
                 for name in self.components
