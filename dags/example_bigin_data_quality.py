@@ -20,6 +20,9 @@ What it shows:
   call;
 - one `RemoveTagsOperator` per rule through dynamic task mapping (`expand_kwargs`), each returning every
   record's outcome and a `summary` XCom;
+- an Airflow **pool**, `bigin_api`, sized to the org's cap on calls in flight (10 for Bigin, 5 on the free
+  plan): each tag task takes as many slots as it keeps calls in flight, so that every task on every worker
+  together stays under the cap; create it once with `airflow pools set bigin_api 10 "Zoho Bigin calls"`;
 - a report that reads the summaries, and fails the run if any rule did not finish cleanly;
 - **assets and lineage**: each tag task adds the asset of the module it changed (`bigin://{host}/Contacts`)
   to the alias in its outlets, with its figures as the event's extra, so that a DAG scheduled on that asset
@@ -51,6 +54,10 @@ from airflow_provider_bigin.operators.tags import RemoveTagsOperator
 log = logging.getLogger(__name__)
 
 WAREHOUSE = "{{ params.warehouse_conn_id }}"
+# Zoho caps the calls in flight per org, for every task together: the pool has as many slots as the cap, and
+# each tag task takes one slot per call it keeps in flight, so that tasks on every worker stay under it.
+BIGIN_POOL = "bigin_api"
+CALLS_PER_TASK = 4
 
 
 @dataclass(frozen=True)
@@ -186,6 +193,9 @@ with DAG(
 
     remove_tags = RemoveTagsOperator.partial(
         task_id="remove_tags",
+        pool=BIGIN_POOL,
+        pool_slots=CALLS_PER_TASK,
+        max_concurrency=CALLS_PER_TASK,
         on_partial_failure="fail",
         map_index_template="{{ task.module }}: {{ task.tag_names | join(', ') }}",
         outlets=[TAG_CHANGES],

@@ -120,7 +120,7 @@ def test_the_flagship_triggers_the_dag_scheduled_on_its_contacts_asset_with_its_
     }
     contacts = f"bigin://{sandbox.url.split('://', 1)[1]}/Contacts"
 
-    deployment = AirflowDeployment(home, dags, env=env, parallelism=2)
+    deployment = AirflowDeployment(home, dags, env=env, parallelism=2, pools={"bigin_api": 10})
     with deployment:
         api = deployment.api
         api.wait_for_dag(CONSUMER, timeout=120)

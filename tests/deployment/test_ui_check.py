@@ -188,7 +188,7 @@ def test_connection_form_and_xcom_view_show_what_the_contract_says(
     artifacts = tmp_path / "artifacts"  # what the checks read, for a failure's post-mortem
     artifacts.mkdir()
 
-    deployment = AirflowDeployment(home, dags, env=env)
+    deployment = AirflowDeployment(home, dags, env=env, pools={"bigin_api": 10})
     with deployment, chromium_page(profile) as page:
         deployment.api.wait_for_dag(DAG_ID, timeout=120)
 
