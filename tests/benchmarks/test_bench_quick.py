@@ -6,6 +6,7 @@ results file), never a time: the machine is shared and noisy.
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -16,6 +17,7 @@ from benchmarks.operator_dag import VARIANTS
 from benchmarks.operator_figures import DAG_TEST, DEPLOYMENT, OperatorRun
 from benchmarks.operator_setting import DEFAULT_BACKEND, OBJECT_STORAGE_BACKEND
 from benchmarks.report import BenchResults, render
+from benchmarks.results_json import render_json
 from benchmarks.run import run_all
 
 pytestmark = pytest.mark.slow
@@ -221,3 +223,19 @@ def test_report_shows_every_scenario_and_target(results: BenchResults) -> None:
     assert "(extrapolated from 40)" in text
     assert len(results.targets) == 14
     assert all(check.why for check in results.targets if not check.met)
+
+
+def test_results_json_holds_the_figures_the_tables_are_rendered_from(results: BenchResults) -> None:
+    figures = json.loads(render_json(results))
+    assert figures["conditions"]["name"] == "quick"
+    ways = {(row["way"], row["size"]): row for row in figures["tag_removal"]}
+    for size in QUICK.sizes:
+        assert ways[("a", size)]["calls"] == results.tag_removal.run("a", size).calls == math.ceil(size / 500)
+    assert [row["token_grants"] for row in figures["fanout"]] == [1, QUICK.fanout_tasks]
+    assert {(row["size"], row["sink"]) for row in figures["client_alone"]} == {
+        (client.ids, client.sink) for client in results.operators.clients
+    }
+    assert {(row["mode"], row["variant"], row["size"]) for row in figures["operator"]} == {
+        (run.mode, run.variant, run.size) for run in results.operators.runs
+    }
+    assert len(figures["targets"]) == len(results.targets)
