@@ -151,11 +151,17 @@ def test_every_page_opens_with_a_heading_and_no_error_or_request_off_the_site(
 
 
 def test_search_for_refresh_token_finds_the_connection_page(reader: Reader) -> None:
-    reader.page.goto(reader.url, wait_until="load")
-    reader.page.locator("label.md-search__icon, .md-search__input").first.click()
-    reader.page.locator("input.md-search__input").fill(SEARCH)
-    results = reader.page.locator(".md-search-result__item a")
-    results.first.wait_for(state="attached")
+    from playwright.sync_api import expect
+
+    page = reader.page
+    page.goto(reader.url, wait_until="load")
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    meta = page.locator(".md-search-result__meta")
+    # Material's search worker loads the index first ("Initializing search"): a query typed then is lost.
+    expect(meta).to_have_text("Type to start searching", timeout=60_000)
+    page.locator("input.md-search__input").press_sequentially(SEARCH, delay=20)
+    expect(meta).to_contain_text("matching document", timeout=30_000)
+    results = page.locator(".md-search-result__item a")
     hrefs = [href for href in results.evaluate_all("links => links.map(link => link.href)")]
     assert any("/connection/" in href for href in hrefs), hrefs
     assert not reader.take_problems()
