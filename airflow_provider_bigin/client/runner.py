@@ -327,7 +327,6 @@ class PlanRunner:
         plan = run.plan
 
         def attempt() -> None:
-            self._ensure_token(run)
             call.form = run.add_tags_form
             request = tag_request(plan.action, plan.module, call.pending, batch.tags, add_tags_form=call.form)
             try:
@@ -397,6 +396,12 @@ class PlanRunner:
         slot = self.limit.acquire(run.stop)
         if slot is None:
             raise RetryStopped
+        try:
+            self._ensure_token(run)  # after the wait for room: a token can expire while a call waits
+        except BaseException:
+            self.limit.released(slot)
+            raise
+        slot = self.limit.restarted(slot)  # a grant it waited for is no round trip to Bigin
         try:
             reply = self._transport.send(request, run.counters, retry=retry)
         except RateLimitedError as error:

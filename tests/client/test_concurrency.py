@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from typing import Any
 
 import pytest
 
-from airflow_provider_bigin.client.concurrency import AdaptiveLimit, Slot
+from airflow_provider_bigin.client.concurrency import MAX_PAUSE_SECONDS, AdaptiveLimit, Slot
+from airflow_provider_bigin.client.retrying import parse_retry_after
+from airflow_provider_bigin.errors import PermissionDeniedError
 from tests.client.conftest import MakeClient
 
 REASON = "HTTP 429 TOO_MANY_REQUESTS"
@@ -200,3 +203,76 @@ def test_a_client_over_the_orgs_cap_backs_off_and_gets_every_record_right(
     lowered = [m for m in changes(caplog) if "this task goes from" in m and "429" in m]
     assert lowered
     assert lowered[0].startswith("Bigin answered HTTP 429")
+
+
+def test_a_retry_after_past_the_longest_pause_holds_new_calls_for_that_pause_only(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = Clock()
+    limit = AdaptiveLimit(4, adaptive=False, clock=clock)
+    stop = threading.Event()
+    slot = limit.acquire(stop)
+    assert slot is not None
+    limit.rate_limited_call(slot, retry_after=3600.0, reason=REASON)
+    got: list[Slot | None] = []
+    waiter = threading.Thread(target=lambda: got.append(limit.acquire(stop)))
+    waiter.start()
+    waiter.join(0.5)
+    assert waiter.is_alive()  # paused
+    clock.now += MAX_PAUSE_SECONDS  # the longest pause, not the hour asked for
+    waiter.join(5)
+    assert not waiter.is_alive()
+    assert isinstance(got[0], Slot)
+    assert "Retry-After 3600 s: no new call of this task starts for 30.0 s (at most 30 s" in caplog.text
+
+
+def test_a_retry_after_that_is_no_number_of_seconds_is_ignored() -> None:
+    for text in ("inf", "-inf", "nan", "1e400"):
+        assert parse_retry_after(text) is None
+    assert parse_retry_after("2.5") == 2.5
+
+
+def test_growth_survives_round_trips_of_microseconds() -> None:
+    clock = Clock()
+    limit = AdaptiveLimit(4, clock=clock)
+    call(limit, clock, seconds=0.00001)
+    call(limit, clock, seconds=0.00001, answer="429")
+    for _ in range(5):
+        clock.now += 1.0  # a second between tiny round trips: a huge count of them
+        call(limit, clock, seconds=0.00001)
+    assert limit.window == 4
+    assert limit.in_flight == 0
+
+
+def test_a_paced_window_grows_by_the_time_between_its_calls() -> None:
+    """At 0.05 of a call, calls come about 5 s apart: the success counts every round trip of that wait."""
+    clock = Clock()
+    limit = AdaptiveLimit(1, clock=clock)
+    call(limit, clock, seconds=0.25)
+    for _ in range(4):  # 1 → 1/16, each call past the pacing's wait
+        clock.now += 10
+        call(limit, clock, seconds=0.25, answer="429")
+    limit.window = 0.05  # one call about every 5 s (jittered: 2.5 to 7.5 s) at a round trip of 0.25 s
+    clock.now += 7.5  # past the pacing's longest wait
+    call(limit, clock, seconds=0.25)
+    # 7.75 s since the last change = 31 round trips at 3% each; in calls, it was one.
+    assert limit.window == pytest.approx(0.05 * math.exp(0.03 * 31))
+
+
+def test_a_call_that_waited_for_room_when_the_run_stopped_sent_nothing(
+    bigin_sandbox: Any, make_client: MakeClient
+) -> None:
+    """Slow start lets one call through; it is refused as a whole, and the calls waiting never go out."""
+    ids = _tagged(bigin_sandbox, 8)
+    client = make_client(bigin_sandbox, client="noperm", extra={"max_concurrency": 4}, max_ids_per_call=2)
+    client.tokens.get()
+    bigin_sandbox.reset_stats()
+    with pytest.raises(PermissionDeniedError) as caught:
+        client.remove_tags("Contacts", ids, ["Old"])
+    outcome = caught.value.outcome
+    assert outcome is not None
+    assert bigin_sandbox.stats()["calls"].get("remove_tags") == 1
+    codes = [result.code for result in outcome.results]
+    assert sorted(codes) == ["NOT_ATTEMPTED"] * 6 + ["NO_PERMISSION"] * 2
+    assert not any(result.details.get("may_have_applied") for result in outcome.results)
+    assert client.concurrency.in_flight == 0
