@@ -9,6 +9,7 @@ The floor is the cap's own: cap x 500 ids per latency, the most records per seco
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -127,7 +128,8 @@ def _run_mode(sb: Sandbox, conditions: BenchConditions, mode: str, tag: str, tok
     return SharedCapRun(
         mode=mode,
         tasks=tasks,
-        asked=tasks * each,
+        asked=tasks
+        * min(each, math.ceil(per_task / MAX_IDS_PER_CALL)),  # a task has no more calls than its ids
         records=len(ids),
         api_calls=cost.api_calls,
         rejected=cost.rejected,
