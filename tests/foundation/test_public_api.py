@@ -1,4 +1,4 @@
-"""The import paths the README documents: each one imports, and names what the README says it names."""
+"""The import paths docs/hook-and-client.md lists: each one imports, and names what the page says it names."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 import airflow_provider_bigin.errors as errors_module
 
-# Written out apart from the package's own __all__, as the README lists them.
+# Written out apart from the package's own __all__, as docs/hook-and-client.md lists them.
 CLIENT_NAMES = (
     "BiginClient",
     "ClientSettings",

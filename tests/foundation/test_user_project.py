@@ -1,8 +1,9 @@
-"""A new user's project, built from the README alone: the wheel, Airflow with the shipped constraints, pytest,
-and the DAG and test file of the README's "Testing your DAGs" section, in a virtualenv of its own.
+"""A new user's project, built from the docs alone: the wheel, Airflow with the shipped constraints, pytest,
+and the DAG and test file of the sandbox page's "Testing your DAGs", in a virtualenv of its own.
 
-The files are cut out of README.md between ``<!-- user-project: PATH -->`` and ``<!-- /user-project -->``, so
-the README cannot drift from what passes here. pytest runs with ``HOME`` pointed at an empty directory, which
+The files are cut out of docs/sandbox.md and README.md (its first DAG) between ``<!-- user-project: PATH -->``
+and ``<!-- /user-project -->``; a file both show must be the same in both, so neither can drift from what
+passes here. pytest runs with ``HOME`` pointed at an empty directory, which
 must stay empty: no ``~/airflow``, no token cache or lock file under ``~/.cache``.
 """
 
@@ -25,22 +26,28 @@ INSTALL_TIMEOUT_SECONDS = 900  # a cold cache downloads Airflow's whole dependen
 PYTEST_TIMEOUT_SECONDS = 600
 
 
-def readme_project_files() -> dict[str, str]:
-    readme = (REPO_ROOT / "README.md").read_text()
-    files = {match["path"]: match["source"] for match in BLOCK.finditer(readme)}
-    assert files, "README.md has no <!-- user-project: PATH --> blocks"
+DOCUMENTS = ("docs/sandbox.md", "README.md")
+
+
+def project_files() -> dict[str, str]:
+    files: dict[str, str] = {}
+    for document in DOCUMENTS:
+        found = {m["path"]: m["source"] for m in BLOCK.finditer((REPO_ROOT / document).read_text())}
+        assert found, f"{document} has no <!-- user-project: PATH --> blocks"
+        for path, source in found.items():
+            assert files.setdefault(path, source) == source, f"{path} differs in {document}"
     return files
 
 
-def test_the_readme_holds_a_dag_and_a_test_for_it() -> None:
-    files = readme_project_files()
+def test_the_docs_hold_a_dag_and_a_test_for_it() -> None:
+    files = project_files()
     assert any(path.startswith("dags/") for path in files), files
     assert any(path.startswith("tests/test_") for path in files), files
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(INSTALL_TIMEOUT_SECONDS + PYTEST_TIMEOUT_SECONDS + 60)
-def test_a_project_written_from_the_readme_passes_its_tests_and_leaves_home_untouched(
+def test_a_project_written_from_the_docs_passes_its_tests_and_leaves_home_untouched(
     wheel: Path, tmp_path: Path
 ) -> None:
     venv = tmp_path / "venv"
@@ -56,7 +63,7 @@ def test_a_project_written_from_the_readme_passes_its_tests_and_leaves_home_unto
     )  # fmt: skip
 
     project = tmp_path / "project"
-    for path, source in readme_project_files().items():
+    for path, source in project_files().items():
         (project / path).parent.mkdir(parents=True, exist_ok=True)
         (project / path).write_text(source)
     home = tmp_path / "home"
