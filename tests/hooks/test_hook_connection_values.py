@@ -55,7 +55,7 @@ def test_an_unknown_data_centre_is_refused_even_with_both_urls_set(
         (
             {"max_concurrency": "Infinity"},
             "max_concurrency must be a whole number from 1 to 10, not 'Infinity': Bigin allows about 10 "
-                "calls in flight per org, shared by all its tasks",
+            "calls in flight per org, shared by all its tasks",
         ),
     ],
 )
