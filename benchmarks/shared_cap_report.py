@@ -67,8 +67,8 @@ def shared_cap_section(result: SharedCapResult) -> list[str]:
         "- A record failed is RATE_LIMITED: its call met a 429 on every attempt of its retry budget. "
         "'Outcomes wrong' counts records whose reported outcome disagrees with the sandbox's final state.",
         "- The adaptive client starts at one call, doubles per round trip until its first 429, halves on "
-        "each 429 and paces its calls below one in flight; an Airflow pool sized to the org's cap (README, "
-        "Concurrency) keeps the tasks from asking for more than the cap at all.",
+        "each 429 and paces its calls below one in flight; an Airflow pool sized to the org's cap (the docs' "
+        "Many workers page) keeps the tasks from asking for more than the cap at all.",
     ]
     return lines
 
