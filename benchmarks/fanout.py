@@ -7,12 +7,10 @@ tasks each fetch a token, as ways (b) and (c) do, against Zoho's budget of 10 gr
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,8 +18,9 @@ from pathlib import Path
 
 from airflow_provider_bigin.sandbox import Sandbox
 from benchmarks.conditions import BenchConditions
-from benchmarks.fanout_task import CONNECTION_ENV, READY
+from benchmarks.fanout_task import CONNECTION_ENV
 from benchmarks.seeding import bench_sandbox, bench_seed, record_ids
+from benchmarks.task_processes import run_together
 from benchmarks.zoho_cost import ZohoCost
 
 TASK_TIMEOUT_SECONDS = 120
@@ -67,27 +66,7 @@ def _run_tasks(sb: Sandbox, conditions: BenchConditions, kind: str, token_dir: s
         )
         for record_id in record_ids(conditions.fanout_tasks)
     ]
-    try:
-        for process in processes:
-            assert process.stdout is not None
-            line = process.stdout.readline().strip()
-            if line != READY:
-                raise RuntimeError(f"a fan-out task did not get ready: {line!r}")
-        started = time.perf_counter()
-        for process in processes:
-            assert process.stdin is not None
-            process.stdin.write("go\n")
-            process.stdin.flush()
-        replies = []
-        for process in processes:
-            out, _ = process.communicate(timeout=TASK_TIMEOUT_SECONDS)
-            replies.append(json.loads(out.strip().splitlines()[-1]))
-        seconds = time.perf_counter() - started
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+    replies, seconds = run_together(processes, timeout=TASK_TIMEOUT_SECONDS)
     cost = ZohoCost.from_stats(sb.stats())
     errors = Counter(reply["error"] or "call refused" for reply in replies if not reply["ok"])
     return FanoutRun(

@@ -13,8 +13,9 @@ import sys
 import time
 from typing import Any
 
+from benchmarks.task_processes import READY
+
 CONNECTION_ENV = "BENCH_CONNECTION"
-READY = "ready"
 
 
 def _client_task(connection: dict[str, Any], module: str, record_id: str, tag: str) -> bool:

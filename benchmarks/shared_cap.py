@@ -8,24 +8,22 @@ The floor is the cap's own: cap x 500 ids per latency, the most records per seco
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from airflow_provider_bigin.client.settings import DEFAULT_MAX_CONCURRENCY
 from airflow_provider_bigin.sandbox import Sandbox
 from benchmarks.conditions import MAX_IDS_PER_CALL, BenchConditions
 from benchmarks.fanout import REPO_ROOT, TASK_TIMEOUT_SECONDS
-from benchmarks.fanout_task import CONNECTION_ENV, READY
+from benchmarks.fanout_task import CONNECTION_ENV
 from benchmarks.seeding import EMPTY_SEED, add_bench_records, record_ids
 from benchmarks.shared_cap_task import ALONE_CONCURRENCY
+from benchmarks.task_processes import run_together
 from benchmarks.zoho_cost import ZohoCost
 
 MODES = ("fixed", "adaptive", "alone")
@@ -98,28 +96,8 @@ def _run_mode(sb: Sandbox, conditions: BenchConditions, mode: str, tag: str, tok
     processes: list[subprocess.Popen[str]] = [
         _start(mode, conditions.module, (index * per_task, per_task), tag, env) for index in range(tasks)
     ]
-    replies: list[dict[str, Any]] = []
-    try:
-        for process in processes:
-            assert process.stdout is not None
-            line = process.stdout.readline().strip()
-            if line != READY:
-                raise RuntimeError(f"a shared-cap task did not get ready: {line!r}")
-        sb.reset_stats()  # the token was had before "ready": count the calls alone
-        started = time.perf_counter()
-        for process in processes:
-            assert process.stdin is not None
-            process.stdin.write("go\n")
-            process.stdin.flush()
-        for process in processes:
-            out, _ = process.communicate(timeout=TASK_TIMEOUT_SECONDS * 5)
-            replies.append(json.loads(out.strip().splitlines()[-1]))
-        seconds = time.perf_counter() - started
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+    # The token was had before "ready": count the calls alone.
+    replies, seconds = run_together(processes, timeout=TASK_TIMEOUT_SECONDS * 5, when_ready=sb.reset_stats)
     cost = ZohoCost.from_stats(sb.stats())
     failed = {record_id for reply in replies for record_id in reply["failed"]}
     ids = record_ids(tasks * per_task)

@@ -14,8 +14,9 @@ import os
 import sys
 import time
 
-from benchmarks.fanout_task import CONNECTION_ENV, READY
+from benchmarks.fanout_task import CONNECTION_ENV
 from benchmarks.seeding import FIRST_SERIAL, ID_PREFIX
+from benchmarks.task_processes import READY
 
 ALONE_CONCURRENCY = 10  # the org's cap, Bigin's reported one
 
