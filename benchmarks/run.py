@@ -80,7 +80,6 @@ def run_all(conditions: BenchConditions, *, progress: Callable[[str], None] = pr
     """Every scenario, one after the other, so that none competes with another for the CPUs."""
     started = time.perf_counter()
     measured = environment()  # the code measured is the code at the start
-    logging.getLogger("airflow_provider_bigin").setLevel(logging.WARNING)  # progress lines say enough
     # Airflow (HttpHook, the import probes) reads its home once: give it a throw-away one.
     with tempfile.TemporaryDirectory(prefix="bigin-bench-airflow-home-") as home:
         os.environ.setdefault("AIRFLOW_HOME", home)
@@ -128,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     conditions = QUICK if args.quick else FULL
+    # Progress lines say enough; set here, not in run_all, which tests call and whose loggers are theirs.
+    logging.getLogger("airflow_provider_bigin").setLevel(logging.WARNING)
     results = run_all(conditions)
     output = args.output or (None if args.quick else RESULTS_PATH)
     if output is not None:

@@ -8,9 +8,9 @@ one therefore finds out, as TCP does for a network's capacity, with a window of 
 * it starts with one call and adds one per success ("slow start", doubling each round trip) until the first
   429 or `max_concurrency`, which no task may set past the org's whole cap (settings.py): 24 tasks starting
   together then send 24 calls at first, not 96;
-* a 429 halves the window; below one call the window paces the calls instead (one call in flight, each
-  starting about a round trip divided by the window after the one before), since 24 tasks sharing a cap of
-  10 have less than one call each;
+* a 429 halves the window, down to one call; there, 429s in a row (not a stray one) halve it further and
+  the window paces the calls instead (one call in flight, each starting about a round trip divided by the
+  window after the one before), since 24 tasks sharing a cap of 10 have less than one call each;
 * while calls get through, the window grows by 3% per round trip of time, so that a halving is undone in
   about 23 round trips however few calls the window lets through. A fixed step ("one more after a run of
   `limit` successes") keeps 429s rare only while each task's share is a few calls: a share below one call
@@ -46,6 +46,9 @@ MAX_PAUSE_SECONDS = 30.0
 FIRST_ROUND_TRIP_SECONDS = 0.25
 # A smoothed round trip below this is a local fake, not Zoho: it would make the growth's exponent explode.
 MIN_ROUND_TRIP_SECONDS = 0.001
+# Below one call only when 429s come in a row there: with many tasks on the cap they do; a stray one, as a
+# fault or another app's burst gives, comes alone, and pacing on it would slow a task for nothing.
+PACE_AFTER_429S_IN_A_ROW = 2
 _POLL_SECONDS = 0.25
 # Growth counts at most this many round trips at once.
 _MAX_GROWTH_ROUND_TRIPS = 50.0
@@ -86,6 +89,7 @@ class AdaptiveLimit:
         self._round_trip: float | None = None  # smoothed, of the calls Bigin answered
         self._generation = 0
         self._grown_at = clock()  # when the window last changed
+        self._refused_at_one = 0  # 429s in a row at one call in flight or below
         self._paused_until = 0.0  # by a Retry-After
         self._paced_until = 0.0  # the next start while the window is below one call
         self._changed = threading.Condition()
@@ -140,6 +144,7 @@ class AdaptiveLimit:
         with self._changed:
             try:
                 now = self._clock()
+                self._refused_at_one = 0
                 took = now - slot.started
                 smoothed = took if self._round_trip is None else 0.8 * self._round_trip + 0.2 * took
                 self._round_trip = max(MIN_ROUND_TRIP_SECONDS, smoothed)
@@ -202,11 +207,18 @@ class AdaptiveLimit:
         )
 
     def _narrow(self, now: float, reason: str) -> None:
+        """Halve the window; below one call only on a second 429 in a row there, which a lone one is not."""
         before = self.describe()
-        self.window = max(MIN_WINDOW, self.window / 2)
         self._generation += 1
         self._slow_start = False
         self._grown_at = now
+        if self.window > 1:
+            self.window = max(1.0, self.window / 2)
+        else:
+            self._refused_at_one += 1
+            if self._refused_at_one < PACE_AFTER_429S_IN_A_ROW:
+                return  # one call in flight still; a stray 429 (a fault, another app's burst) is no cap
+            self.window = max(MIN_WINDOW, self.window / 2)
         log.warning(
             "Bigin answered %s (its cap on calls in flight, shared by every task on the same credentials, or "
             "its credit limit): this task goes from %s to %s, and back up as calls get through.",

@@ -16,6 +16,8 @@ from airflow_provider_bigin.errors import PermissionDeniedError
 from tests.client.conftest import MakeClient
 
 REASON = "HTTP 429 TOO_MANY_REQUESTS"
+# Its own level: another test (the benchmark's run_all) may have set the package's logger to WARNING.
+LOGGER = "airflow_provider_bigin.client.concurrency"
 
 
 def changes(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -46,7 +48,7 @@ def call(limit: AdaptiveLimit, clock: Clock, *, seconds: float = 0.1, answer: st
 def test_slow_start_doubles_from_one_call_to_the_maximum_without_a_word(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger=LOGGER)
     clock = Clock()
     limit = AdaptiveLimit(8, clock=clock)
     seen = [limit.limit]
@@ -60,7 +62,7 @@ def test_slow_start_doubles_from_one_call_to_the_maximum_without_a_word(
 def test_a_429_halves_the_window_once_per_change_then_paces_below_one_call(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger=LOGGER)
     clock = Clock()
     limit = AdaptiveLimit(8, clock=clock)
     for _ in range(7):
@@ -74,7 +76,8 @@ def test_a_429_halves_the_window_once_per_change_then_paces_below_one_call(
     assert (limit.limit, limit.in_flight, limit.rate_limited) == (4, 0, 8)
     assert len(changes(caplog)) == 1
     assert "from 8 calls in flight to 4 calls in flight" in changes(caplog)[0]
-    for _ in range(3):  # 4 → 2 → 1 → a half: one call every two round trips
+    for _ in range(4):  # 4 → 2 → 1, 1 again (a 429 alone at one call), then a half: one call every two trips
+        clock.now += 1  # past the pacing's wait
         call(limit, clock, answer="429")
     assert (limit.limit, limit.window) == (1, 0.5)
     assert limit.pacing_seconds == pytest.approx(0.2)  # the round trip measured, 0.1 s, over the window
@@ -85,7 +88,7 @@ def test_a_429_halves_the_window_once_per_change_then_paces_below_one_call(
 def test_while_calls_get_through_the_window_grows_in_time_not_in_calls(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger=LOGGER)
     clock = Clock()
     limit = AdaptiveLimit(10, clock=clock)
     for _ in range(3):
@@ -100,6 +103,18 @@ def test_while_calls_get_through_the_window_grows_in_time_not_in_calls(
         "Bigin took the calls without a 429: this task goes from 2 calls in flight to 3 calls in flight "
         "(at most 10).",
     ]
+
+
+def test_a_stray_429_at_one_call_does_not_pace_and_two_in_a_row_do() -> None:
+    clock = Clock()
+    limit = AdaptiveLimit(1, clock=clock)
+    for answers in (("429", "ok", "429"), ("ok", "429", "429")):
+        limit.window = 1.0
+        for answer in answers:
+            clock.now += 10  # past any pacing
+            call(limit, clock, answer=answer)
+        paced = limit.window < 1
+        assert paced == (answers[-2:] == ("429", "429")), (answers, limit.window)
 
 
 def test_no_call_starts_past_the_limit() -> None:
@@ -125,7 +140,10 @@ def test_below_one_call_each_call_waits_its_turn() -> None:
     stop = threading.Event()
     slot = limit.acquire(stop)
     assert slot is not None
-    limit.rate_limited_call(slot, retry_after=None, reason=REASON)  # a window of a half: 0.5 s apart
+    limit.rate_limited_call(slot, retry_after=None, reason=REASON)
+    slot = limit.acquire(stop)
+    assert slot is not None
+    limit.rate_limited_call(slot, retry_after=None, reason=REASON)  # two in a row: a half, 0.5 s apart
     started = time.monotonic()
     for _ in range(2):
         slot = limit.acquire(stop)
@@ -179,7 +197,7 @@ def test_a_client_over_the_orgs_cap_backs_off_and_gets_every_record_right(
 
     The fixed eight exhaust some calls' retries (RATE_LIMITED); the adaptive client loses none.
     """
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger=LOGGER)
     bigin_sandbox.set_max_concurrency(2)
     bigin_sandbox.set_latency(30, jitter_ms=0)
     rejections = {}
