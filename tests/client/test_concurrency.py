@@ -6,6 +6,7 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,6 +19,19 @@ from tests.client.conftest import MakeClient
 REASON = "HTTP 429 TOO_MANY_REQUESTS"
 # Its own level: another test (the benchmark's run_all) may have set the package's logger to WARNING.
 LOGGER = "airflow_provider_bigin.client.concurrency"
+
+
+@pytest.fixture(autouse=True)
+def _logging_enabled() -> Iterator[None]:
+    """INFO records reach caplog whatever an earlier test did to logging (`logging.disable`, a level)."""
+    disabled, logger = logging.root.manager.disable, logging.getLogger(LOGGER)
+    level, was_disabled = logger.level, logger.disabled
+    logging.disable(logging.NOTSET)
+    logger.disabled = False
+    yield
+    logging.disable(disabled)
+    logger.setLevel(level)
+    logger.disabled = was_disabled
 
 
 def changes(caplog: pytest.LogCaptureFixture) -> list[str]:
