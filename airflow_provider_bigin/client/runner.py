@@ -195,7 +195,6 @@ class PlanRunner:
     ) -> None:
         self._transport = transport
         self.retry = retry
-        self.concurrency = concurrency
         self._get_token = get_token
         self.limit = AdaptiveLimit(concurrency, adaptive=adaptive)
 
@@ -245,7 +244,7 @@ class PlanRunner:
     ) -> BaseException | None:
         plan, failure = run.plan, None
         executor = ThreadPoolExecutor(
-            max_workers=min(self.concurrency, len(plan.batches)), thread_name_prefix="bigin"
+            max_workers=min(self.limit.maximum, len(plan.batches)), thread_name_prefix="bigin"
         )
         try:
             futures: dict[Future[_BatchOutcome], PlannedBatch] = {
