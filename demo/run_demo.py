@@ -28,6 +28,7 @@ from airflow_provider_bigin.sandbox import Sandbox
 from demo.warehouse import WAREHOUSE_CONN_ID, build_warehouse, warehouse_connection_env
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_DAGS = REPO_ROOT / "airflow_provider_bigin" / "example_dags"
 DAG_ID = "example_bigin_data_quality"
 MIRRORED_MODULES = ("Contacts", "Pipelines")
 RULE_TAGS = (
@@ -73,7 +74,7 @@ def airflow_env(home: Path, bigin_env: Mapping[str, str], warehouse: Path) -> di
         **os.environ,
         "AIRFLOW_HOME": str(home),
         "BIGIN_TOKEN_CACHE_DIR": str(home / "token-cache"),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(EXAMPLE_DAGS),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         **bigin_env,

@@ -47,8 +47,11 @@ def example_dags_folder(config: MkDocsConfig) -> Path:
     return root / str(config.extra["example_dags"])
 
 
-def parse_example_dags(folder: Path) -> dict[str, Any]:
-    """{"dag_ids": [...], "errors": {file: traceback}} as Airflow's DagBag reads `folder`."""
+def parse_example_dags(folder: Path, root: Path) -> dict[str, Any]:
+    """{"dag_ids": [...], "errors": {file: traceback}} as Airflow's DagBag reads `folder`.
+
+    The child runs in `root`, the folder of mkdocs.yml, so that the tree's own modules import from there.
+    """
     with tempfile.TemporaryDirectory(prefix="bigin-docs-airflow-home-") as home:
         env = {
             **os.environ,
@@ -61,7 +64,7 @@ def parse_example_dags(folder: Path) -> dict[str, Any]:
         done = subprocess.run(  # noqa: S603  # this interpreter and a constant script
             [sys.executable, "-c", _PARSE_EVERY_DAG, str(folder)],
             env=env,
-            cwd=folder.parent,
+            cwd=root,
             capture_output=True,
             text=True,
             timeout=300,
@@ -79,7 +82,7 @@ def on_pre_build(config: MkDocsConfig) -> None:
     files = sorted(folder.glob("*.py"))
     if not files:
         raise PluginError(f"no example DAGs in {folder} (mkdocs.yml, extra: example_dags)")
-    parsed = parse_example_dags(folder)
+    parsed = parse_example_dags(folder, Path(config.config_file_path).parent)
     if parsed["errors"]:
         details = "\n\n".join(f"{path}:\n{error}" for path, error in parsed["errors"].items())
         raise PluginError(f"example DAGs that do not import:\n{details}")

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+import airflow_provider_bigin.example_dags
 from airflow_provider_bigin.sandbox import Sandbox
 from demo.warehouse import build_warehouse, warehouse_connection_env
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DAGS_DIR = REPO_ROOT / "dags"
+# Where a user finds them too: the folder of the installed package, as its docstring says.
+DAGS_DIR = Path(airflow_provider_bigin.example_dags.__path__[0])
 MODULES = ("Contacts", "Pipelines", "Accounts", "Products", "Tasks", "Events", "Calls")
 
 TagState = dict[tuple[str, str], frozenset[str]]

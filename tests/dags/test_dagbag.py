@@ -9,7 +9,7 @@ import pytest
 
 from tests.dags.conftest import DAGS_DIR
 
-DAG_FILES = sorted(DAGS_DIR.glob("*.py"))
+DAG_FILES = sorted(path for path in DAGS_DIR.glob("*.py") if path.name != "__init__.py")
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from tests.deployment.airflow_rest import AirflowRestClient
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
-REPO_DAGS = Path(__file__).resolve().parents[2] / "dags"
+REPO_DAGS = Path(__file__).resolve().parents[2] / "airflow_provider_bigin" / "example_dags"
 PRODUCER = "example_bigin_data_quality"
 CONSUMER = "example_bigin_tag_changes"
 FIGURES = ("action", "module", "tags", "requested", "succeeded", "failed", "dry_run")

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(300)]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-FLAGSHIP = REPO_ROOT / "dags" / "example_bigin_data_quality.py"
+FLAGSHIP = REPO_ROOT / "airflow_provider_bigin" / "example_dags" / "example_bigin_data_quality.py"
 DAG_ID = "example_bigin_data_quality"
 TASK_ID = "remove_tags"
 CONN_ID = connection_form.DEFAULT_CONN_ID

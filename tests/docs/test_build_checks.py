@@ -37,8 +37,8 @@ def _config(root: Path, **extra: Any) -> Any:
 
 
 def test_an_example_dag_that_does_not_import_stops_the_build(tmp_path: Path) -> None:
-    dags = tmp_path / "dags"
-    dags.mkdir()
+    dags = tmp_path / "pkg" / "example_dags"  # a package folder below the root, as the real one
+    dags.mkdir(parents=True)
     (dags / "example_ok.py").write_text(
         "import pendulum\nfrom airflow.sdk import DAG\n\n"
         "with DAG('example_ok', schedule=None, start_date=pendulum.datetime(2025, 1, 1)):\n    pass\n"
@@ -49,11 +49,11 @@ def test_an_example_dag_that_does_not_import_stops_the_build(tmp_path: Path) -> 
     hook = load_hook("example_dags")
 
     with pytest.raises(PluginError, match=r"example_broken\.py") as refused:
-        hook.on_pre_build(_config(tmp_path, example_dags="dags"))
+        hook.on_pre_build(_config(tmp_path, example_dags="pkg/example_dags"))
     assert "NoSuchOperator" in str(refused.value)
 
     (dags / "example_broken.py").unlink()
-    hook.on_pre_build(_config(tmp_path, example_dags="dags"))  # the good one alone passes
+    hook.on_pre_build(_config(tmp_path, example_dags="pkg/example_dags"))  # the good one alone passes
 
 
 def _page(src_path: str) -> Any:
