@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from airflow_provider_bigin.client.bigin import BiginClient, ConnectionCheck
+    from airflow_provider_bigin.client.bigin import BiginClient, ConnectionCheck, RecordRead
     from airflow_provider_bigin.client.plan import TagPlan
     from airflow_provider_bigin.client.results import (
         BatchReport,
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 _HOMES = {
     "BiginClient": "bigin",
     "ConnectionCheck": "bigin",
+    "RecordRead": "bigin",
     "ClientSettings": "settings",
     "RetryPolicy": "retrying",
     "TagPlan": "plan",
@@ -49,6 +50,7 @@ __all__ = [
     "FileTokenStore",
     "MemoryTokenStore",
     "OutcomeSummary",
+    "RecordRead",
     "RecordResult",
     "ResultSink",
     "RetryPolicy",

@@ -6,17 +6,23 @@ The client puts the parts together and holds none of their logic: inputs and pla
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 import requests
 
-from airflow_provider_bigin.client.calls import ApiRequest, list_modules_request, list_tags_request
+from airflow_provider_bigin.client.calls import (
+    API_PREFIX,
+    ApiRequest,
+    list_modules_request,
+    list_tags_request,
+    record_request,
+)
 from airflow_provider_bigin.client.concurrency import AdaptiveLimit
 from airflow_provider_bigin.client.datacenters import DataCenter
-from airflow_provider_bigin.client.inputs import resolve_module
+from airflow_provider_bigin.client.inputs import normalise_record_ids, resolve_module
 from airflow_provider_bigin.client.plan import (
     MAX_IDS_PER_CALL,
     MAX_TAGS_PER_CALL,
@@ -25,6 +31,7 @@ from airflow_provider_bigin.client.plan import (
     check_call_limits,
 )
 from airflow_provider_bigin.client.plurals import count_noun
+from airflow_provider_bigin.client.replies import ApiReply
 from airflow_provider_bigin.client.results import BatchReport, ResultSink, TagOutcome
 from airflow_provider_bigin.client.retrying import RetryPolicy
 from airflow_provider_bigin.client.runner import PlanRunner
@@ -36,9 +43,12 @@ from airflow_provider_bigin.client.tokens.source import (
 )
 from airflow_provider_bigin.client.tokens.stores import TokenStore, build_token_store
 from airflow_provider_bigin.client.transport import Counters, Transport, new_session
-from airflow_provider_bigin.errors import UnexpectedResponseError
+from airflow_provider_bigin.errors import InvalidInputError, UnexpectedResponseError
 
-__all__ = ["BiginClient", "ConnectionCheck"]
+__all__ = ["BiginClient", "ConnectionCheck", "RecordRead"]
+
+#: The field of a Bigin record that holds its tags, as [{"name", "id"}] (docs/zoho-facts.md, section 1).
+TAG_FIELD = "Tag"
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,29 @@ class ConnectionCheck:
         return (
             f"Connected to Bigin ({self.data_center.upper()} data centre, {self.api_domain}); "
             f"{count_noun(len(self.modules), 'module')} visible."
+        )
+
+
+@dataclass(frozen=True)
+class RecordRead:
+    """One record as Bigin answered a read of it, and that reply's HTTP status.
+
+    `fields` is the record as Bigin sent it (its personal data included, so log `tags`, not `fields`).
+    """
+
+    module: str
+    id: str
+    http_status: int
+    fields: Mapping[str, Any]
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """The names in the record's Tag field, in Bigin's order; () when it has none."""
+        tags = self.fields.get(TAG_FIELD)
+        if not isinstance(tags, list):
+            return ()
+        return tuple(
+            tag["name"] for tag in tags if isinstance(tag, dict) and isinstance(tag.get("name"), str)
         )
 
 
@@ -192,13 +225,42 @@ class BiginClient:
 
     # --- reads ----------------------------------------------------------------------------------------
 
-    def _get(self, request: ApiRequest) -> Any:
+    def _read(self, request: ApiRequest) -> ApiReply:
         counters = Counters()
 
-        def attempt() -> Any:
-            return self._transport.send(request, counters, retry=counters.api_calls > 0).payload
+        def attempt() -> ApiReply:
+            return self._transport.send(request, counters, retry=counters.api_calls > 0)
 
         return self.retry.retrying(label=f"{request.method} {request.path}")(attempt)
+
+    def _get(self, request: ApiRequest) -> Any:
+        return self._read(request).payload
+
+    def get_record(self, module: Any, record_id: Any) -> RecordRead | None:
+        """One record (``GET /bigin/v2/{module}/{id}``), or None when Bigin has no record of that id.
+
+        What a tag call left on a record is read here: Bigin's tag replies do not say whether their
+        ``details.tags`` are the tags before or after the call (docs/zoho-facts.md, section 1). Bigin answers
+        an unknown or deleted id with an empty 204 (section 5). Costs one credit; retried as the other reads.
+        """
+        api_name = resolve_module(module)
+        ids = normalise_record_ids(record_id)
+        if len(ids) != 1:
+            raise InvalidInputError(
+                f"get_record reads one record, and {record_id!r} names {count_noun(len(ids), 'id')}: "
+                "give a single record id."
+            )
+        reply = self._read(record_request(api_name, ids[0]))
+        if reply.payload is None:
+            return None
+        data = reply.payload.get("data") if isinstance(reply.payload, dict) else None
+        if not isinstance(data, list) or not data or not isinstance(data[0], dict):
+            raise UnexpectedResponseError(
+                f"Bigin answered GET {API_PREFIX}/{api_name}/{ids[0]} with HTTP {reply.status} but no record "
+                "in data[]: check that api_domain is a Bigin server.",
+                http_status=reply.status,
+            )
+        return RecordRead(module=api_name, id=ids[0], http_status=reply.status, fields=data[0])
 
     def get_tags(self, module: Any) -> list[dict[str, Any]]:
         """The module's tags ({"id", "name", ...}), as Bigin lists them."""

@@ -91,6 +91,16 @@ def tag_request(
     return ApiRequest("POST", path, scope=write_scope(module), json_body=body)
 
 
+def read_scope(module: str) -> str:
+    """The narrowest scope that allows reading a module's records (docs/zoho-facts.md, section 2)."""
+    return f"ZohoBigin.modules.{module.lower()}.READ"
+
+
+def record_request(module: str, record_id: str) -> ApiRequest:
+    """One record by id, `GET /bigin/v2/{module}/{record_id}` (module and id already normalised)."""
+    return ApiRequest("GET", f"{API_PREFIX}/{module}/{record_id}", scope=read_scope(module))
+
+
 def list_tags_request(module: str) -> ApiRequest:
     """The tags of one module (an API name, already resolved)."""
     return ApiRequest(
