@@ -2,14 +2,15 @@
 
 Written from docs/zoho-facts.md, Zoho's Remove Tags page included (section 6), never from the provider's
 client: it imports nothing from the rest of the package, so that the two cannot share a misunderstanding.
-FastAPI and uvicorn are imported only when a server starts (the pytest plugin imports this package).
+FastAPI and uvicorn, the ``sandbox`` extra, are imported only when a server starts (the pytest plugin imports
+this package in every pytest session); without them, starting one raises ``SandboxExtraMissingError``.
 """
 
 from __future__ import annotations
 
 from airflow_provider_bigin.sandbox.demo_data import demo_records, demo_seed
 from airflow_provider_bigin.sandbox.faults import NAMED_PROFILES, FaultProfile
-from airflow_provider_bigin.sandbox.harness import Sandbox, SandboxError
+from airflow_provider_bigin.sandbox.harness import Sandbox, SandboxError, SandboxExtraMissingError
 from airflow_provider_bigin.sandbox.seed import SeedError
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "FaultProfile",
     "Sandbox",
     "SandboxError",
+    "SandboxExtraMissingError",
     "SeedError",
     "demo_records",
     "demo_seed",

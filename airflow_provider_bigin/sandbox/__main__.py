@@ -25,6 +25,7 @@ from airflow_provider_bigin.sandbox.accounts import TokenPolicy
 from airflow_provider_bigin.sandbox.config import DEFAULT_MAX_CONCURRENCY, SandboxConfig
 from airflow_provider_bigin.sandbox.connection import connection_env_name, connection_json, sandbox_connection
 from airflow_provider_bigin.sandbox.faults import NAMED_PROFILES, fault_profile
+from airflow_provider_bigin.sandbox.harness import SandboxExtraMissingError, require_server_packages
 from airflow_provider_bigin.sandbox.seed import load_seed
 from airflow_provider_bigin.sandbox.server import HOST, ShutdownGuard, bind_socket, uvicorn_server
 from airflow_provider_bigin.sandbox.store import DEFAULT_TAGS_REPORT, TAGS_REPORTS
@@ -160,7 +161,12 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # --help and --version work without the sandbox extra
+    try:
+        require_server_packages()
+    except SandboxExtraMissingError as error:
+        print(f"bigin-sandbox: {error}", file=sys.stderr)
+        return 1
     try:
         config = config_from_args(args)
         seed = load_seed(config.seed)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from airflow_provider_bigin.sandbox.api import errors as api_errors
-from airflow_provider_bigin.sandbox.api.oauth import accounts_router
-from airflow_provider_bigin.sandbox.api.records import record_router
-from airflow_provider_bigin.sandbox.api.settings import settings_router
-from airflow_provider_bigin.sandbox.api.tags import tag_router
+from airflow_provider_bigin.sandbox.api.endpoints import in_table_order
+from airflow_provider_bigin.sandbox.api.oauth import accounts_handlers
+from airflow_provider_bigin.sandbox.api.records import record_handlers
+from airflow_provider_bigin.sandbox.api.settings import settings_handlers
+from airflow_provider_bigin.sandbox.api.tags import tag_handlers
 from airflow_provider_bigin.sandbox.conditions import NetworkConditions
 from airflow_provider_bigin.sandbox.config import SandboxConfig
 from airflow_provider_bigin.sandbox.control import ControlError, control_router
@@ -60,14 +61,15 @@ def create_app(config: SandboxConfig | None = None, state: SandboxState | None =
     api.add_exception_handler(ControlError, _on_control_error)
     api.add_exception_handler(HTTPException, _on_routing_error)
     api.add_exception_handler(Exception, _on_unexpected_error)
-    # Order matters: the settings paths would otherwise match /bigin/v2/{module}/{record_id}; the control
-    # routes come last so that API requests, the hot path, find their route sooner.
-    for router in (
-        accounts_router(state),
-        settings_router(state),
-        tag_router(state),
-        record_router(state),
-        control_router(state),
-    ):
-        api.include_router(router)
-    return NetworkConditions(api, api.router, state)
+    api.include_router(zoho_router(state))
+    api.include_router(control_router(state))  # last: API requests, the hot path, find their route sooner
+    return NetworkConditions(api, state)
+
+
+def zoho_router(state: SandboxState) -> APIRouter:
+    """Zoho's endpoints, each at its table entry's method and path, in the table's (match) order."""
+    router = APIRouter()
+    groups = (accounts_handlers(state), settings_handlers(state), tag_handlers(state), record_handlers(state))
+    for endpoint, handler in in_table_order(*groups):
+        router.add_api_route(endpoint.path, handler, methods=[endpoint.method], name=endpoint.name)
+    return router

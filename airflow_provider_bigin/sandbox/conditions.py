@@ -4,11 +4,12 @@ This is the outermost ASGI layer, so it sees uvicorn's own ``send``; that is how
 connection's transport and closes it with no reply at all, which a client sees as a connection error (not
 as an HTTP status). Control endpoints pass straight through, uncounted and unharmed.
 
-Order per request: count it (endpoint name, in-flight), refuse it for its URL length when the profile's
-``url_max_ids`` is exceeded (as a front server would, before Bigin sees it), refuse it with 429 when the
-concurrency cap is exceeded, wait the latency, then draw a fault. Concurrency counts Bigin API requests (every
-path outside ``/oauth/`` and the control endpoints), including the ones the cap refuses: it measures what the
-client sent. A refusal for URL length counts in the stats' ``faults`` as ``url_too_long``.
+Order per request: count it (endpoint name, from the table in ``api/endpoints.py``; in-flight), refuse it for
+its URL length when the profile's ``url_max_ids`` is exceeded (as a front server would, before Bigin sees it),
+refuse it with 429 when the concurrency cap is exceeded, wait the latency, then draw a fault. Concurrency
+counts Bigin API requests (every path outside ``/oauth/`` and the control endpoints), including the ones the
+cap refuses: it measures what the client sent. A refusal for URL length counts in the stats' ``faults`` as
+``url_too_long``.
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.routing import Match, Router
-
 from airflow_provider_bigin.sandbox.api import errors as api_errors
+from airflow_provider_bigin.sandbox.api.endpoints import endpoint_name
 from airflow_provider_bigin.sandbox.config import CONTROL_PREFIX
 from airflow_provider_bigin.sandbox.state import SandboxState
 
@@ -91,20 +91,9 @@ async def _disconnected_within(receive: Receive, seconds: float) -> bool:
 class NetworkConditions:
     """Wraps the FastAPI app; see the module docstring."""
 
-    def __init__(self, app: ASGIApp, router: Router, state: SandboxState) -> None:
+    def __init__(self, app: ASGIApp, state: SandboxState) -> None:
         self.app = app
-        self.router = router
         self.state = state
-
-    def endpoint_name(self, scope: Scope) -> str:
-        """The route's name ("remove_tags", "token", ...), "invalid_method" or "invalid_url"."""
-        partial = False
-        for route in self.router.routes:
-            match, _ = route.matches(scope)
-            if match is Match.FULL:
-                return str(getattr(route, "name", "unnamed"))
-            partial = partial or match is Match.PARTIAL
-        return "invalid_method" if partial else "invalid_url"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
@@ -113,7 +102,8 @@ class NetworkConditions:
         state = self.state
         is_accounts = scope["path"].startswith(ACCOUNTS_PREFIX)
         counts_concurrency = not is_accounts
-        state.stats.request_started(self.endpoint_name(scope), counts_concurrency=counts_concurrency)
+        name = endpoint_name(scope["method"], scope["path"])
+        state.stats.request_started(name, counts_concurrency=counts_concurrency)
         try:
             await self._handle(scope, receive, send, is_accounts=is_accounts)
         finally:

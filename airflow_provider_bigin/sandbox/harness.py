@@ -18,6 +18,7 @@ terminal), without owning it: leaving the ``with`` block lets go of it and leave
 from __future__ import annotations
 
 import contextlib
+import importlib
 import ipaddress
 import json
 import os
@@ -50,6 +51,26 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 class SandboxError(RuntimeError):
     """The sandbox refused a control request, or is not running; the message says which and why."""
+
+
+INSTALL_SANDBOX_EXTRA = "pip install 'airflow-provider-bigin[sandbox]'"
+SERVER_PACKAGES = ("fastapi", "starlette", "uvicorn")
+
+
+class SandboxExtraMissingError(SandboxError):
+    """No sandbox can start: FastAPI and uvicorn are an extra, as only a running sandbox needs them."""
+
+
+def require_server_packages() -> None:
+    """Fail before starting anything, naming the fix, when the ``sandbox`` extra is not installed."""
+    for name in SERVER_PACKAGES:
+        try:
+            importlib.import_module(name)
+        except ImportError as error:
+            raise SandboxExtraMissingError(
+                f"the Bigin sandbox needs FastAPI and uvicorn to serve, and {name} cannot be imported "
+                f"({error}). Install them with the sandbox extra: {INSTALL_SANDBOX_EXTRA}"
+            ) from None
 
 
 class Sandbox:
@@ -153,6 +174,7 @@ class Sandbox:
             return self  # `with Sandbox.attach(url) as sb:`: already running, elsewhere
         if self._server is not None:
             raise SandboxError("this sandbox is already running")
+        require_server_packages()  # here, even for process mode, whose child could only report an exit code
         seed = load_seed(self.config.seed)  # a bad seed fails here, in the caller, before any server starts
         try:
             if self.process:

@@ -15,7 +15,9 @@ ends.
 An ``AIRFLOW_HOME`` already set in the environment is the user's choice and is kept (the ini option
 ``bigin_airflow_home`` is ``auto`` by default; ``true`` takes over even then, ``false`` never); the
 pytest header says which home the session uses.
-Nothing else is imported here: pytest loads this module for every run, Airflow used or not.
+Nothing else is imported here: pytest loads this module for every run, Airflow used or not. Nor are FastAPI
+and uvicorn, the ``sandbox`` extra, until a sandbox fixture starts a server; without them, that fixture fails
+with ``SandboxExtraMissingError``, which names the extra to install.
 """
 
 from __future__ import annotations

@@ -6,17 +6,17 @@ Source: docs/zoho-facts.md, section 3. Fields come as form fields or query param
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from airflow_provider_bigin.sandbox.accounts import OAUTH_ERROR_HTTP_STATUS, OAuthReply
+from airflow_provider_bigin.sandbox.api.endpoints import Handlers
 from airflow_provider_bigin.sandbox.api.params import base_url, form_fields
 from airflow_provider_bigin.sandbox.state import SandboxState
 
 
-def accounts_router(state: SandboxState) -> APIRouter:
-    router = APIRouter()
+def accounts_handlers(state: SandboxState) -> Handlers:
+    handlers = Handlers()
 
     def reply(result: OAuthReply) -> JSONResponse:
         if result.granted:
@@ -25,7 +25,7 @@ def accounts_router(state: SandboxState) -> APIRouter:
             state.stats.access_denied += 1
         return JSONResponse(result.body, status_code=result.http_status)
 
-    @router.post("/oauth/v2/token", name="token")
+    @handlers("token")
     async def token(request: Request) -> JSONResponse:
         fields = await form_fields(request)
         api_domain = state.config.api_domain or base_url(request)
@@ -39,9 +39,9 @@ def accounts_router(state: SandboxState) -> APIRouter:
             return reply(state.accounts.authorization_code_grant(client_id, client_secret, code, api_domain))
         return reply(OAuthReply(OAUTH_ERROR_HTTP_STATUS, {"error": "unsupported_grant_type"}))
 
-    @router.post("/oauth/v2/token/revoke", name="revoke")
+    @handlers("revoke")
     async def revoke(request: Request) -> JSONResponse:
         fields = await form_fields(request)
         return reply(state.accounts.revoke(fields.get("token", "")))
 
-    return router
+    return handlers

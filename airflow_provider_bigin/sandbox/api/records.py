@@ -7,12 +7,12 @@ asks for more finds out at once), and an unknown id on the one-record path is a 
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from airflow_provider_bigin.sandbox.api import errors as api_errors
 from airflow_provider_bigin.sandbox.api.auth import authenticate, module_named, require_scope
+from airflow_provider_bigin.sandbox.api.endpoints import Handlers
 from airflow_provider_bigin.sandbox.api.params import split_list
 from airflow_provider_bigin.sandbox.credits import credits_for
 from airflow_provider_bigin.sandbox.ids import is_record_id
@@ -35,10 +35,10 @@ def _positive_int(request: Request, name: str, default: int) -> int:
     return value
 
 
-def record_router(state: SandboxState) -> APIRouter:
-    router = APIRouter()
+def record_handlers(state: SandboxState) -> Handlers:
+    handlers = Handlers()
 
-    @router.get("/bigin/v2/{module}", name="get_records")
+    @handlers("get_records")
     async def get_records(module: str, request: Request) -> Response:
         access = authenticate(state, request)
         info = module_named(module)
@@ -60,7 +60,7 @@ def record_router(state: SandboxState) -> APIRouter:
         info_block = {"page": page, "per_page": per_page, "count": len(records), "more_records": more}
         return JSONResponse({"data": records, "info": info_block})
 
-    @router.get("/bigin/v2/{module}/{record_id}", name="get_record")
+    @handlers("get_record")
     async def get_record(module: str, record_id: str, request: Request) -> JSONResponse:
         access = authenticate(state, request)
         info = module_named(module)
@@ -70,4 +70,4 @@ def record_router(state: SandboxState) -> APIRouter:
         state.stats.credits += credits_for("get_record")
         return JSONResponse({"data": [state.store.record_view(info.api_name, record_id)]})
 
-    return router
+    return handlers

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -19,6 +18,7 @@ from airflow_provider_bigin.sandbox.api.auth import (
     require_scope,
     require_write_permission,
 )
+from airflow_provider_bigin.sandbox.api.endpoints import Handlers
 from airflow_provider_bigin.sandbox.api.params import json_body
 from airflow_provider_bigin.sandbox.api.tags import multi_status
 from airflow_provider_bigin.sandbox.credits import credits_for
@@ -56,8 +56,8 @@ def _tag_creation_entry(state: SandboxState, module: str, raw: Any) -> dict[str,
     }
 
 
-def settings_router(state: SandboxState) -> APIRouter:
-    router = APIRouter()
+def settings_handlers(state: SandboxState) -> Handlers:
+    handlers = Handlers()
 
     def module_param(request: Request) -> str:
         name = request.query_params.get("module")
@@ -65,7 +65,7 @@ def settings_router(state: SandboxState) -> APIRouter:
             raise api_errors.required_param_missing("module")
         return module_named(name).api_name
 
-    @router.get("/bigin/v2/settings/tags", name="get_tags")
+    @handlers("get_tags")
     async def get_tags(request: Request) -> JSONResponse:
         access = authenticate(state, request)
         module = module_param(request)
@@ -74,7 +74,7 @@ def settings_router(state: SandboxState) -> APIRouter:
         state.stats.credits += credits_for("get_tags")
         return JSONResponse({"tags": tags, "info": {"count": len(tags)}})
 
-    @router.post("/bigin/v2/settings/tags", name="create_tags")
+    @handlers("create_tags")
     async def create_tags(request: Request) -> JSONResponse:
         access = authenticate(state, request)
         module = module_param(request)
@@ -87,7 +87,7 @@ def settings_router(state: SandboxState) -> APIRouter:
         state.stats.credits += credits_for("create_tags")
         return JSONResponse({"tags": entries}, status_code=multi_status(entries))
 
-    @router.get("/bigin/v2/settings/modules", name="modules")
+    @handlers("modules")
     async def modules(request: Request) -> JSONResponse:
         access = authenticate(state, request)
         require_scope(access, SCOPES_TO_READ_MODULES)
@@ -108,4 +108,4 @@ def settings_router(state: SandboxState) -> APIRouter:
             }
         )
 
-    return router
+    return handlers

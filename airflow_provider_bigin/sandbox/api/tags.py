@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -31,6 +30,7 @@ from airflow_provider_bigin.sandbox.api.auth import (
     require_scope,
     require_write_permission,
 )
+from airflow_provider_bigin.sandbox.api.endpoints import Handlers
 from airflow_provider_bigin.sandbox.api.params import json_body, split_list
 from airflow_provider_bigin.sandbox.credits import credits_for
 from airflow_provider_bigin.sandbox.scopes import scopes_to_add_tags, scopes_to_write
@@ -103,8 +103,8 @@ def _ids_in_body(body: Any) -> list[str] | None:
     return [str(item).strip() for item in ids if str(item).strip()]
 
 
-def tag_router(state: SandboxState) -> APIRouter:
-    router = APIRouter()
+def tag_handlers(state: SandboxState) -> Handlers:
+    handlers = Handlers()
 
     def tag_reply(endpoint: str, changes: list[TagChange]) -> JSONResponse:
         entries = [record_entry(change, state.config.tags_report) for change in changes]
@@ -125,14 +125,14 @@ def tag_router(state: SandboxState) -> APIRouter:
             raise api_errors.required_param_missing("tag_names")
         return names
 
-    @router.post("/bigin/v2/{module}/actions/remove_tags", name="remove_tags")
+    @handlers("remove_tags")
     async def remove_tags(module: str, request: Request) -> JSONResponse:
         api_name = checked_module(request, module, "remove tags")
         ids = _ids_checked(split_list(request.query_params.get("ids")))
         names = tag_names_param(request)
         return tag_reply("remove_tags", state.store.remove_tags(api_name, ids, names))
 
-    @router.post("/bigin/v2/{module}/{record_id}/actions/remove_tags", name="remove_tags_one")
+    @handlers("remove_tags_one")
     async def remove_tags_one(module: str, record_id: str, request: Request) -> JSONResponse:
         api_name = checked_module(request, module, "remove tags")
         names = tag_names_param(request)
@@ -151,16 +151,16 @@ def tag_router(state: SandboxState) -> APIRouter:
             raise api_errors.required_param_missing("tags")
         return (_ids_checked(_ids_in_body(body) or []) if many else None), names
 
-    @router.post("/bigin/v2/{module}/actions/add_tags", name="add_tags")
+    @handlers("add_tags")
     async def add_tags(module: str, request: Request) -> JSONResponse:
         api_name = checked_module(request, module, "add tags")
         ids, names = await to_add(request, many=True)
         return tag_reply("add_tags", state.store.add_tags(api_name, ids or [], names))
 
-    @router.post("/bigin/v2/{module}/{record_id}/actions/add_tags", name="add_tags_one")
+    @handlers("add_tags_one")
     async def add_tags_one(module: str, record_id: str, request: Request) -> JSONResponse:
         api_name = checked_module(request, module, "add tags")
         _, names = await to_add(request, many=False)
         return tag_reply("add_tags_one", state.store.add_tags(api_name, [record_id], names))
 
-    return router
+    return handlers
