@@ -9,7 +9,7 @@ from typing import Any
 
 from airflow_provider_bigin import connection_form as form
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 PACKAGE_NAME = "airflow-provider-bigin"
 

@@ -32,6 +32,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "==> installing $PACKAGE from the Debian archive (apt-get)"
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$PACKAGE"
+# Another install may hold dpkg's lock (two suites starting side by side): wait for it, up to 10 minutes.
+LOCK_WAIT=(-o DPkg::Lock::Timeout=600)
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get "${LOCK_WAIT[@]}" update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get "${LOCK_WAIT[@]}" install -y -qq --no-install-recommends "$PACKAGE"
 found
