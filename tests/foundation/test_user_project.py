@@ -55,9 +55,11 @@ def test_a_project_written_from_the_docs_passes_its_tests_and_leaves_home_untouc
     uv = Path(sys.executable).parent / "uv"
     constraints = REPO_ROOT / "constraints" / f"airflow-{airflow.__version__}.txt"
     subprocess.run([str(uv), "venv", "-q", "--python", sys.executable, str(venv)], check=True, timeout=60)
+    # The sandbox's server comes with its extra, as the sandbox page says to install it.
     subprocess.run(
         [str(uv), "pip", "install", "--quiet", "--python", str(python), "--constraint", str(constraints),
-         str(wheel), f"apache-airflow=={airflow.__version__}", "pytest"],
+         f"airflow-provider-bigin[sandbox] @ {wheel.as_uri()}", f"apache-airflow=={airflow.__version__}",
+         "pytest"],
         check=True,
         timeout=INSTALL_TIMEOUT_SECONDS,
     )  # fmt: skip
