@@ -9,13 +9,10 @@ PYTHON_VERSION ?=
 LATEST_AIRFLOW := 3.3.2
 # The newest patch of every supported line, each pinned by constraints/airflow-<version>.txt.
 AIRFLOW_LINES := 3.1.8 3.2.2 3.3.2
-# A line pinned as of the day after its release is the set Airflow itself ran with (resolved today, Airflow 3.2.2
-# takes cadwyn 9, under which its own Execution API fails). The packages named in FLOAT_<version> are resolved
-# as of today within that set: the 3.2 leg runs the newest FastAPI and Starlette that its set allows. A line
-# without a date (the newest) is pinned as of the day `make constraints` ran; Airflow 3.3 caps FastAPI itself.
-EXCLUDE_NEWER_3.1.8 := 2026-03-12T00:00:00Z
+# A line with a date is pinned as of the day after its release: the set Airflow itself ran with (resolved
+# today, Airflow 3.2.2 takes cadwyn 9 and FastAPI 0.165, under which its own Execution API fails). The other
+# lines are pinned as of the day `make constraints` ran; Airflow 3.3 caps FastAPI below 0.137 itself.
 EXCLUDE_NEWER_3.2.2 := 2026-05-30T00:00:00Z
-FLOAT_3.2.2 := fastapi starlette
 UV_VERSION := 0.13.9
 
 ifeq ($(AIRFLOW_VERSION)$(PYTHON_VERSION),$(LATEST_AIRFLOW))
@@ -153,12 +150,11 @@ dist: $(BUILD_STAMP)
 # recommends. uv keeps what the file already pins unless a requirement changed; a line with a release date is
 # resolved as of that day. Needs the registry; run it when a dependency changes and commit the result.
 constraints: $(STAMP)
-	@today=$$(date -u +%Y-%m-%dT00:00:00Z); for version in $(AIRFLOW_LINES); do \
+	@for version in $(AIRFLOW_LINES); do \
 		echo "==> constraints/airflow-$$version.txt"; \
 		echo "apache-airflow==$$version" > .constraints-override.txt; \
 		exclude_newer=; \
-		$(foreach v,$(AIRFLOW_LINES),$(if $(EXCLUDE_NEWER_$(v)),[ $$version != $(v) ] || exclude_newer="--exclude-newer \
-			$(EXCLUDE_NEWER_$(v))$(foreach package,$(FLOAT_$(v)), --exclude-newer-package $(package)=$$today)";)) \
+		$(foreach v,$(AIRFLOW_LINES),$(if $(EXCLUDE_NEWER_$(v)),[ $$version != $(v) ] || exclude_newer="--exclude-newer $(EXCLUDE_NEWER_$(v))";)) \
 		$(UV) pip compile --quiet --universal --python-version 3.10 --extra dev $$exclude_newer \
 			--override .constraints-override.txt --no-emit-package airflow-provider-bigin \
 			--output-file constraints/airflow-$$version.txt pyproject.toml || exit 1; \

@@ -12,13 +12,14 @@ works() {
 	[[ -x $1 || -n $(command -v "$1" 2>/dev/null) ]] &&
 		"$1" -c "import sys; sys.exit(sys.version_info[:2] != tuple(map(int, '$want'.split('.'))))" 2>/dev/null
 }
-candidates=("python$want")
-if command -v pyenv >/dev/null 2>&1; then
-	root=$(pyenv root)
-	while IFS= read -r found; do
-		candidates+=("$found")
-	done < <(ls -d "$root"/versions/"$want".*/bin/python"$want" 2>/dev/null | sort -V -r)
-fi
+candidates=()
+[[ -n ${PYTHON:-} ]] && candidates+=("$PYTHON")
+candidates+=("python$want")
+root=${PYENV_ROOT:-$HOME/.pyenv}
+command -v pyenv >/dev/null 2>&1 && root=$(pyenv root)
+while IFS= read -r found; do
+	candidates+=("$found")
+done < <(ls -d "$root"/versions/"$want".*/bin/python"$want" 2>/dev/null | sort -V -r)
 candidates+=("/usr/local/bin/python$want" "/usr/bin/python$want")
 for candidate in "${candidates[@]}"; do
 	if works "$candidate"; then

@@ -20,6 +20,8 @@ from airflow_provider_bigin import get_provider_info
 from airflow_provider_bigin.connection_form import EXTRA_FIELDS, HIDDEN_FIELDS, conn_fields
 from airflow_provider_bigin.hooks.bigin import BiginHook
 
+_AIRFLOW_3_1 = __import__("airflow").__version__.startswith("3.1.")
+
 _FAB_MODULES = (
     "wtforms",
     "wtforms.csrf",
@@ -111,6 +113,12 @@ print(json.dumps(meta.model_dump(mode="json")))
 """
 
 
+@pytest.mark.xfail(
+    sys.version_info[:2] == (3, 10) and _AIRFLOW_3_1,
+    reason="Airflow 3.1 on Python 3.10 drops the any_of choices from the hook's form: the data centre and "
+    "token cache are free text there, not lists (README, Tested in CI)",
+    strict=True,
+)
 def test_airflow_ui_shows_exactly_the_bigin_fields(tmp_path: Any) -> None:
     """The form the running Airflow line shows: 3.1 builds it from the hook, 3.2+ from provider info."""
     reply = subprocess.run(
